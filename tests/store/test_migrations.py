@@ -1,0 +1,77 @@
+"""open_database: the ladder from every older version, backups, refusal of newer or foreign files."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from desktop.store import audit, migrations
+from desktop.store.db import open_database, schema_version
+from desktop.store.errors import DatabaseTooNew, NotADatabase
+from desktop.store.users import authenticate
+
+FIXTURES = Path(__file__).with_name("fixtures")
+
+
+def test_new_database_is_latest_with_wal_and_foreign_keys(tmp_path: Path) -> None:
+    db = open_database(tmp_path / "new.db")
+    assert schema_version(db) == migrations.LATEST
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert not list(tmp_path.glob("*.bak*"))  # nothing to back up on a new file
+
+
+def test_v1_fixture_migrates_keeping_data_and_backing_up(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    shutil.copy(FIXTURES / "v1.db", path)
+    db = open_database(path)
+    assert schema_version(db) == migrations.LATEST
+    assert "persons" in db.table_names() and "births" in db.table_names()
+    assert authenticate(db, "admin", "old-password").is_admin
+    assert audit.verify(db) == []
+    backups = list(tmp_path.glob("old.v1.*.bak.db"))
+    assert len(backups) == 1
+    old = sqlite3.connect(backups[0])
+    assert old.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert old.execute("SELECT count(*) FROM org_units").fetchone()[0] == 3
+
+
+def test_failing_step_rolls_back_to_previous_version(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "old.db"
+    shutil.copy(FIXTURES / "v1.db", path)
+
+    def broken(conn: sqlite3.Connection) -> None:
+        conn.execute("CREATE TABLE half_done (x)")
+        raise sqlite3.OperationalError("simulated failure in the middle of a step")
+
+    monkeypatch.setattr(migrations, "LADDER", (migrations.LADDER[0], migrations.Step(2, "broken", broken)))
+    monkeypatch.setattr(migrations, "LATEST", 2)
+    with pytest.raises(sqlite3.OperationalError):
+        open_database(path)
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+    assert "half_done" not in names
+
+
+def test_newer_database_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "future.db"
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {migrations.LATEST + 1}")
+    conn.execute("CREATE TABLE x (y)")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(DatabaseTooNew, match="请升级程序"):
+        open_database(path)
+    assert path.read_bytes() == before
+
+
+def test_foreign_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "notes.db"
+    path.write_text("这不是数据库" * 100, encoding="utf-8")
+    with pytest.raises(NotADatabase):
+        open_database(path)
