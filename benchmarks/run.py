@@ -50,7 +50,9 @@ class Run:
 def timed_child(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
     """Run a child process; return (wall seconds, peak RSS in MB) of that child alone."""
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -60,7 +62,9 @@ def timed_child(cmd: list[str], env: dict[str, str] | None = None) -> tuple[floa
     return wall, usage.ru_maxrss / 1024
 
 
-def median_child(cmd: list[str], repeat: int, env: dict[str, str] | None = None) -> tuple[float, float]:
+def median_child(
+    cmd: list[str], repeat: int, env: dict[str, str] | None = None
+) -> tuple[float, float]:
     runs = [timed_child(cmd, env) for _ in range(repeat)]
     return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
 
@@ -132,7 +136,17 @@ def section_first_paint(run: Run) -> None:
     shot = str(run.workdir / "shot.png")
 
     def app(db: Path) -> list[str]:
-        return [sys.executable, "-m", "desktop", "--db", str(db), "--user", "admin", "--screenshot", shot]
+        return [
+            sys.executable,
+            "-m",
+            "desktop",
+            "--db",
+            str(db),
+            "--user",
+            "admin",
+            "--screenshot",
+            shot,
+        ]
 
     big_t, big_m = median_child(app(big), run.repeat, env)
     empty_t, empty_m = median_child(app(empty), run.repeat, env)
@@ -159,20 +173,31 @@ SECTIONS: dict[str, Callable[[Run], None]] = {
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__)
-    parser.add_argument("--scale", type=float, default=100.0, help="demo district scale (100 ≈ 1M people)")
+    parser.add_argument(
+        "--scale", type=float, default=100.0, help="demo district scale (100 ≈ 1M people)"
+    )
     parser.add_argument("--repeat", type=int, default=3, help="runs per start-up figure (median)")
-    parser.add_argument("--only", nargs="*", choices=sorted(SECTIONS), help="run only these sections")
-    parser.add_argument("--workdir", type=Path, help="keep the databases here (default: a temp folder)")
+    parser.add_argument(
+        "--only", nargs="*", choices=sorted(SECTIONS), help="run only these sections"
+    )
+    parser.add_argument(
+        "--workdir", type=Path, help="keep the databases here (default: a temp folder)"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="minsheng-bench-") as tmp:
         workdir = args.workdir or Path(tmp)
         workdir.mkdir(parents=True, exist_ok=True)
         run = Run(workdir, args.scale, args.repeat, [])
-        print(f"民生台账 benchmarks — scale {args.scale:g}, Python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
+        print(
+            f"民生台账 benchmarks — scale {args.scale:g}, Python {sys.version.split()[0]}, {os.cpu_count()} CPUs"
+        )
         for name in args.only or list(SECTIONS):
             SECTIONS[name](run)
         missed = [f.name for f in run.figures if f.met is False]
-        print(f"\n{len(run.figures)} figures, {len(missed)} goals missed" + (f": {missed}" if missed else ""))
+        print(
+            f"\n{len(run.figures)} figures, {len(missed)} goals missed"
+            + (f": {missed}" if missed else "")
+        )
     return 0
 
 

@@ -39,7 +39,9 @@ def default_data_dir() -> Path:
 def resolve_db(args: argparse.Namespace, *, demo: bool = False) -> Path:
     if getattr(args, "db", None):
         return Path(args.db).expanduser()
-    data_dir = Path(args.data_dir).expanduser() if getattr(args, "data_dir", None) else default_data_dir()
+    data_dir = (
+        Path(args.data_dir).expanduser() if getattr(args, "data_dir", None) else default_data_dir()
+    )
     data_dir.mkdir(parents=True, exist_ok=True)
     return data_dir / ("demo.db" if demo else "minsheng.db")
 
@@ -89,7 +91,9 @@ def login(db: Any, args: argparse.Namespace) -> Any:
     from desktop.store.users import authenticate
 
     if not getattr(args, "user", None):
-        raise CliError("此命令需要指定用户：--user 用户名（密码取自环境变量 MINSHENG_PASSWORD 或在终端输入）。")
+        raise CliError(
+            "此命令需要指定用户：--user 用户名（密码取自环境变量 MINSHENG_PASSWORD 或在终端输入）。"
+        )
     return authenticate(db, args.user, read_password(args))
 
 
@@ -164,7 +168,9 @@ def cmd_orgs(args: argparse.Namespace) -> int:
 
         for depth, u in rows:
             code = u.code or ""
-            print(f"{'  ' * depth}{u.name}\t{ORG_LEVELS.label(u.level)}\t{code}\t{u.stat_code or ''}")
+            print(
+                f"{'  ' * depth}{u.name}\t{ORG_LEVELS.label(u.level)}\t{code}\t{u.stat_code or ''}"
+            )
     return EXIT_OK
 
 
@@ -192,8 +198,10 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
     path = resolve_db(args)
     db = open_db(path)
-    target = Path(args.output) if args.output else path.with_name(
-        f"{path.stem}-备份-{datetime.now():%Y%m%d-%H%M%S}{path.suffix}"
+    target = (
+        Path(args.output)
+        if args.output
+        else path.with_name(f"{path.stem}-备份-{datetime.now():%Y%m%d-%H%M%S}{path.suffix}")
     )
     backup(db, target)
     print(f"已备份到 {target}")
@@ -208,7 +216,9 @@ def _add_db(p: argparse.ArgumentParser, *, user: bool = False) -> None:
     where.add_argument("--db", metavar="FILE", help="数据库文件")
     where.add_argument("--data-dir", metavar="DIR", help="数据文件夹（其中的 minsheng.db）")
     if user:
-        p.add_argument("--user", metavar="NAME", help=f"以此用户操作（密码取自 {PASSWORD_ENV} 或终端输入）")
+        p.add_argument(
+            "--user", metavar="NAME", help=f"以此用户操作（密码取自 {PASSWORD_ENV} 或终端输入）"
+        )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -218,9 +228,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"minsheng {__version__}")
     _add_db(parser, user=True)
-    parser.add_argument("--demo", action="store_true", help="打开示范区数据库（首次使用时生成），以区管理员登录")
+    parser.add_argument(
+        "--demo", action="store_true", help="打开示范区数据库（首次使用时生成），以区管理员登录"
+    )
     parser.add_argument("--tab", metavar="NAME", help="打开时显示的页签，如 趋势图表 或 charts")
-    parser.add_argument("--screenshot", metavar="FILE.png", help="打开窗口、等数据显示后保存截图并退出")
+    parser.add_argument(
+        "--screenshot", metavar="FILE.png", help="打开窗口、等数据显示后保存截图并退出"
+    )
     parser.set_defaults(func=cmd_gui)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -243,8 +257,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="FILE")
     p.set_defaults(func=cmd_backup)
     return parser
-
-
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -11,8 +11,15 @@ PACKAGE = Path(__file__).resolve().parent.parent / "desktop"
 QT = ("PySide6", "shiboken6", "pyqtgraph", "PyQt5", "PyQt6")
 # what each layer must not import (beyond Qt, forbidden everywhere but ui/)
 FORBIDDEN = {
-    "domain": ("desktop.store", "desktop.reports", "desktop.ui", "desktop.demo", "desktop.cli",
-               "sqlite3", "sqlite_utils"),
+    "domain": (
+        "desktop.store",
+        "desktop.reports",
+        "desktop.ui",
+        "desktop.demo",
+        "desktop.cli",
+        "sqlite3",
+        "sqlite_utils",
+    ),
     "store": ("desktop.reports", "desktop.ui", "desktop.demo", "desktop.cli"),
     "demo": ("desktop.reports", "desktop.ui", "desktop.cli"),
     "reports": ("desktop.ui", "desktop.cli", "desktop.demo"),
@@ -37,7 +44,9 @@ def _files() -> list[Path]:
 def test_no_upward_or_qt_imports(path: Path) -> None:
     layer = path.relative_to(PACKAGE).parts[0]
     banned = QT + FORBIDDEN.get(layer, ())
-    bad = sorted(n for n in imports_of(path) if any(n == b or n.startswith(b + ".") for b in banned))
+    bad = sorted(
+        n for n in imports_of(path) if any(n == b or n.startswith(b + ".") for b in banned)
+    )
     assert not bad, f"{path.relative_to(PACKAGE)} imports {bad}"
 
 

@@ -12,12 +12,18 @@ import json
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlite_utils
 
 GENESIS = "0" * 64
 HEAD_KEY = "audit_head"
+
+
+def now_iso() -> str:
+    """The timestamp format of audit rows and ``updated_at``: local time with offset, in ms."""
+    return datetime.now().astimezone().isoformat(timespec="milliseconds")
 
 
 @dataclass(frozen=True)
@@ -55,7 +61,18 @@ def append(conn: sqlite3.Connection, entries: Sequence[Entry]) -> None:
     for e in entries:
         seq += 1
         before, after = _dump(e.before), _dump(e.after)
-        fields = (seq, e.at, e.user, e.action, e.table_name, e.record_id, e.office, before, after, prev)
+        fields = (
+            seq,
+            e.at,
+            e.user,
+            e.action,
+            e.table_name,
+            e.record_id,
+            e.office,
+            before,
+            after,
+            prev,
+        )
         digest = _digest(fields)
         rows.append((*fields, digest))
         prev = digest

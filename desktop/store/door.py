@@ -18,7 +18,6 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import datetime
 from typing import Any
 
 import sqlite_utils
@@ -26,6 +25,7 @@ import sqlite_utils
 from desktop.domain.errors import Problem, ValidationError
 from desktop.domain.uuid7 import uuid7
 from desktop.store import audit
+from desktop.store.audit import now_iso
 from desktop.store.db import transaction
 from desktop.store.errors import AccessDenied, Cancelled, PeriodLocked
 from desktop.store.orgs import OrgTree
@@ -38,10 +38,6 @@ CancelCheck = Callable[[], bool]
 SYNC_FIELDS = ("id", "office", "rev", "updated_at", "updated_by", "deleted")
 LOCKING_STATUSES = ("submitted", "approved")
 WRITE_ROLES = ("clerk", "reviewer", "admin")
-
-
-def now_iso() -> str:
-    return datetime.now().astimezone().isoformat(timespec="milliseconds")
 
 
 class WriteDoor:
@@ -82,7 +78,9 @@ class WriteDoor:
             pending: list[dict[str, Any]] = []
             done = 0
             for index, values in enumerate(rows, start=1):
-                record = self._prepare_new(ts, columns, values, stamp, index if total != 1 else None)
+                record = self._prepare_new(
+                    ts, columns, values, stamp, index if total != 1 else None
+                )
                 self._check_lock(ts, locks, record, None)
                 pending.append(record)
                 if len(pending) >= batch:
@@ -123,8 +121,18 @@ class WriteDoor:
             changed_after = {k: after[k] for k in changes}
             audit.append(
                 conn,
-                [audit.Entry(stamp, self.user.name, "update", table, record_id, before["office"],
-                             changed_before, {**changed_after, "rev": after["rev"]})],
+                [
+                    audit.Entry(
+                        stamp,
+                        self.user.name,
+                        "update",
+                        table,
+                        record_id,
+                        before["office"],
+                        changed_before,
+                        {**changed_after, "rev": after["rev"]},
+                    )
+                ],
             )
         return after
 
@@ -145,16 +153,39 @@ class WriteDoor:
             )
             audit.append(
                 conn,
-                [audit.Entry(stamp, self.user.name, "delete", table, record_id, before["office"],
-                             before, {"deleted": 1, "rev": before["rev"] + 1})],
+                [
+                    audit.Entry(
+                        stamp,
+                        self.user.name,
+                        "delete",
+                        table,
+                        record_id,
+                        before["office"],
+                        before,
+                        {"deleted": 1, "rev": before["rev"] + 1},
+                    )
+                ],
             )
 
-    def log(self, action: str, *, table: str | None = None, record_id: str | None = None,
-            office: str | None = None, detail: dict[str, Any] | None = None) -> None:
+    def log(
+        self,
+        action: str,
+        *,
+        table: str | None = None,
+        record_id: str | None = None,
+        office: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
         """Audit an event that changes no record: a reveal of a masked field, an export, …"""
         with transaction(self.db) as conn:
-            audit.append(conn, [audit.Entry(now_iso(), self.user.name, action, table, record_id,
-                                            office, None, detail)])
+            audit.append(
+                conn,
+                [
+                    audit.Entry(
+                        now_iso(), self.user.name, action, table, record_id, office, None, detail
+                    )
+                ],
+            )
 
     def columns(self, table: str) -> list[str]:
         if table not in self._columns:
@@ -163,8 +194,14 @@ class WriteDoor:
 
     # -- checks -----------------------------------------------------------------------------
 
-    def _prepare_new(self, ts: TableSpec, columns: list[str], values: Mapping[str, Any],
-                     stamp: str, row: int | None) -> dict[str, Any]:
+    def _prepare_new(
+        self,
+        ts: TableSpec,
+        columns: list[str],
+        values: Mapping[str, Any],
+        stamp: str,
+        row: int | None,
+    ) -> dict[str, Any]:
         unknown = set(values) - set(columns)
         if unknown:
             raise ValueError(f"unknown columns for {ts.name}: {sorted(unknown)}")
@@ -195,7 +232,9 @@ class WriteDoor:
         if problems:
             raise ValidationError(problems)
 
-    def _check_scope(self, ts: TableSpec, record: Mapping[str, Any], row: int | None = None) -> None:
+    def _check_scope(
+        self, ts: TableSpec, record: Mapping[str, Any], row: int | None = None
+    ) -> None:
         if self.user.role not in WRITE_ROLES:
             raise AccessDenied("当前用户没有录入权限。")
         community = record.get(ts.community_column) if ts.community_column else None
@@ -216,8 +255,13 @@ class WriteDoor:
             )
         ]
 
-    def _check_lock(self, ts: TableSpec, locks: list[tuple[str, str, str, str]],
-                    record: Mapping[str, Any], row: int | None) -> None:
+    def _check_lock(
+        self,
+        ts: TableSpec,
+        locks: list[tuple[str, str, str, str]],
+        record: Mapping[str, Any],
+        row: int | None,
+    ) -> None:
         if not locks or ts.date_column is None:
             return
         day = str(record.get(ts.date_column) or "")[:10]
@@ -238,8 +282,15 @@ class WriteDoor:
             raise KeyError(f"{table} has no record {record_id}")
         return dict(zip([d[0] for d in cur.description], row, strict=True))
 
-    def _flush(self, conn: sqlite3.Connection, ts: TableSpec, columns: list[str],
-               pending: list[dict[str, Any]], ids: list[str], stamp: str) -> int:
+    def _flush(
+        self,
+        conn: sqlite3.Connection,
+        ts: TableSpec,
+        columns: list[str],
+        pending: list[dict[str, Any]],
+        ids: list[str],
+        stamp: str,
+    ) -> int:
         if not pending:
             return 0
         placeholders = ",".join("?" * len(columns))
@@ -249,9 +300,19 @@ class WriteDoor:
         )
         audit.append(
             conn,
-            [audit.Entry(stamp, self.user.name, "insert", ts.name, r["id"], r["office"], None,
-                         {k: v for k, v in r.items() if k not in SYNC_FIELDS or k == "id"})
-             for r in pending],
+            [
+                audit.Entry(
+                    stamp,
+                    self.user.name,
+                    "insert",
+                    ts.name,
+                    r["id"],
+                    r["office"],
+                    None,
+                    {k: v for k, v in r.items() if k not in SYNC_FIELDS or k == "id"},
+                )
+                for r in pending
+            ],
         )
         ids.extend(r["id"] for r in pending)
         count = len(pending)

@@ -58,11 +58,15 @@ def translate(exc: BaseException, path: object = None) -> BaseException:
     text = str(exc).lower()
     where = f"（{path}）" if path else ""
     if "disk is full" in text or "disk i/o error" in text:
-        return DiskFull(f"磁盘空间不足或无法写入{where}，本次操作未保存任何内容。请清理磁盘后重试。")
+        return DiskFull(
+            f"磁盘空间不足或无法写入{where}，本次操作未保存任何内容。请清理磁盘后重试。"
+        )
     if "readonly" in text or "read-only" in text:
         return ReadOnly(f"数据库文件是只读的{where}，无法保存。请检查文件权限或另存到可写的位置。")
     if "locked" in text or "busy" in text:
-        return DatabaseLocked(f"数据库正被其他程序使用{where}。请关闭其他打开此数据库的窗口后重试。")
+        return DatabaseLocked(
+            f"数据库正被其他程序使用{where}。请关闭其他打开此数据库的窗口后重试。"
+        )
     if "not a database" in text or "malformed" in text or "encrypted" in text:
         return NotADatabase(f"此文件不是民生台账数据库，或已损坏{where}。请从备份恢复。")
     if "unable to open" in text:

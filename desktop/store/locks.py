@@ -29,7 +29,9 @@ def set_status(
     programme = PROGRAMMES.key(programme)
     status = SUBMISSION_STATUS.key(status)
     if door.user.role not in ALLOWED_ROLES[status]:
-        raise AccessDenied(f"{door.user.role_label}不能将报送状态改为「{SUBMISSION_STATUS.label(status)}」。")
+        raise AccessDenied(
+            f"{door.user.role_label}不能将报送状态改为「{SUBMISSION_STATUS.label(status)}」。"
+        )
     if status in ("approved", "returned") and door.user.office is not None:
         raise AccessDenied("审核或退回须由区级管理员操作。")
     row = door.db.execute(

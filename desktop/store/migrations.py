@@ -23,7 +23,8 @@ SYNC_COLUMNS = """
 
 
 def _v1_core(conn: sqlite3.Connection) -> None:
-    run_script(conn, 
+    run_script(
+        conn,
         f"""
         CREATE TABLE settings (
             key TEXT PRIMARY KEY,
@@ -80,13 +81,14 @@ def _v1_core(conn: sqlite3.Connection) -> None:
             comment TEXT
         );
         CREATE UNIQUE INDEX submissions_key ON submissions(office, programme, period_key);
-        """
+        """,
     )
 
 
 def _v2_people_and_indicators(conn: sqlite3.Connection) -> None:
     """Person register and the inputs of the headline indicators."""
-    run_script(conn, 
+    run_script(
+        conn,
         f"""
         CREATE TABLE persons (
             {SYNC_COLUMNS},
@@ -104,6 +106,7 @@ def _v2_people_and_indicators(conn: sqlite3.Connection) -> None:
         );
         CREATE UNIQUE INDEX persons_id_number ON persons(id_number)
             WHERE id_number IS NOT NULL AND deleted = 0;
+        CREATE INDEX persons_name ON persons(name) WHERE deleted = 0;
         CREATE INDEX persons_office_name ON persons(office, name) WHERE deleted = 0;
         CREATE INDEX persons_pinyin ON persons(pinyin) WHERE deleted = 0;
         CREATE INDEX persons_id_tail ON persons(id_tail) WHERE deleted = 0;
@@ -162,7 +165,7 @@ def _v2_people_and_indicators(conn: sqlite3.Connection) -> None:
             comparator TEXT NOT NULL CHECK (comparator IN ('<=', '>=')),
             PRIMARY KEY (indicator, year)
         );
-        """
+        """,
     )
 
 

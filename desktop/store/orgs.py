@@ -6,6 +6,12 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
+from desktop.domain.errors import Problem, ValidationError
+from desktop.domain.orgcodes import parse_stat_code
+from desktop.domain.uuid7 import uuid7
+from desktop.store import audit
+from desktop.store.db import transaction
+
 
 @dataclass(frozen=True)
 class OrgUnit:
@@ -36,16 +42,22 @@ class Scope:
             return community_id in self.communities
         return self.communities is None or community_id is None
 
-    def sql(self, office_col: str = "office", community_col: str | None = "community_id") -> tuple[str, list[str]]:
+    def sql(
+        self, office_col: str = "office", community_col: str | None = "community_id"
+    ) -> tuple[str, list[str]]:
         """A WHERE fragment (``1`` when unrestricted) and its parameters."""
         parts: list[str] = []
         params: list[str] = []
         if self.offices is not None:
-            parts.append(f"{office_col} IN ({','.join('?' * len(self.offices))})" if self.offices else "0")
+            parts.append(
+                f"{office_col} IN ({','.join('?' * len(self.offices))})" if self.offices else "0"
+            )
             params.extend(sorted(self.offices))
         if self.communities is not None and community_col:
             parts.append(
-                f"{community_col} IN ({','.join('?' * len(self.communities))})" if self.communities else "0"
+                f"{community_col} IN ({','.join('?' * len(self.communities))})"
+                if self.communities
+                else "0"
             )
             params.extend(sorted(self.communities))
         return (" AND ".join(parts) or "1"), params
@@ -71,7 +83,9 @@ class OrgTree:
         return next((u for u in self.units.values() if u.level == "district"), None)
 
     def offices(self) -> list[OrgUnit]:
-        return sorted((u for u in self.units.values() if u.level == "office"), key=lambda u: (u.sort, u.name))
+        return sorted(
+            (u for u in self.units.values() if u.level == "office"), key=lambda u: (u.sort, u.name)
+        )
 
     def office_by_code(self, code: str) -> OrgUnit | None:
         return next((u for u in self.offices() if u.code == code), None)
@@ -102,3 +116,73 @@ class OrgTree:
     def label(self, unit_id: str | None) -> str:
         unit = self.units.get(unit_id) if unit_id else None
         return unit.name if unit else ""
+
+
+def create_unit(
+    db: sqlite_utils.Database,
+    by_name: str,
+    level: str,
+    name: str,
+    parent_id: str | None = None,
+    code: str | None = None,
+    stat_code: str | None = None,
+    sort: int = 0,
+    unit_id: str | None = None,
+) -> OrgUnit:
+    """Create one org unit (audited as ``org_create``) in the caller's or a new transaction.
+
+    The rules: one district at the top; an office under the district with a unique short code;
+    a community under an office. Statistical codes are validated but never used as keys.
+    """
+    problems: list[Problem] = []
+    name = name.strip()
+    if not name:
+        problems.append(Problem("名称", "不能为空"))
+    tree = OrgTree.load(db)
+    parent = tree.units.get(parent_id) if parent_id else None
+    expected_parent = {"district": None, "office": "district", "community": "office"}.get(
+        level, "?"
+    )
+    if expected_parent == "?":
+        problems.append(
+            Problem("级别", f"「{level}」不是可选项，应为 district / office / community")
+        )
+    elif (parent.level if parent else None) != expected_parent:
+        problems.append(Problem("上级单位", "上级单位的级别不对（区 → 办事处 → 社区）"))
+    if level == "district" and tree.district() is not None:
+        problems.append(Problem("级别", "已经有一个区，不能再建第二个"))
+    if level == "office":
+        code = (code or "").strip().upper()
+        if not code or not code.isascii() or not code.isalnum() or len(code) > 8:
+            problems.append(Problem("办事处代码", "应为 1–8 位字母或数字，如 CG"))
+        elif tree.office_by_code(code) is not None:
+            problems.append(Problem("办事处代码", f"「{code}」已被其他办事处使用"))
+    else:
+        code = None
+    if stat_code:
+        try:
+            stat_code = parse_stat_code(stat_code).code
+        except ValidationError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ValidationError(problems)
+    unit = OrgUnit(unit_id or uuid7(), parent_id, level, name, code, stat_code or None, sort)
+    record = {
+        k: getattr(unit, k)
+        for k in ("id", "parent_id", "level", "name", "code", "stat_code", "sort")
+    }
+    with transaction(db) as conn:
+        conn.execute(
+            "INSERT INTO org_units(id, parent_id, level, name, code, stat_code, sort)"
+            " VALUES (:id, :parent_id, :level, :name, :code, :stat_code, :sort)",
+            record,
+        )
+        audit.append(
+            conn,
+            [
+                audit.Entry(
+                    audit.now_iso(), by_name, "org_create", "org_units", unit.id, code, None, record
+                )
+            ],
+        )
+    return unit

@@ -10,13 +10,13 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
 
 import sqlite_utils
 
 from desktop.domain.choices import ROLES
 from desktop.domain.errors import Problem, ValidationError
 from desktop.store import audit
+from desktop.store.audit import now_iso
 from desktop.store.db import transaction
 from desktop.store.errors import AccessDenied, AuthError
 from desktop.store.orgs import OrgTree, Scope
@@ -79,10 +79,6 @@ def has_users(db: sqlite_utils.Database) -> bool:
     return db.execute("SELECT 1 FROM users LIMIT 1").fetchone() is not None
 
 
-def _now() -> str:
-    return datetime.now().astimezone().isoformat(timespec="milliseconds")
-
-
 def load_user(db: sqlite_utils.Database, name: str, tree: OrgTree | None = None) -> User:
     row = db.execute(
         "SELECT name, display_name, role, scope_unit_id, can_reveal, disabled FROM users WHERE name = ?",
@@ -109,7 +105,9 @@ def authenticate(db: sqlite_utils.Database, name: str, password: str) -> User:
     ).fetchone()
     ok = row is not None and not row[1] and check_password(password, row[0])
     with transaction(db) as conn:
-        audit.append(conn, [audit.Entry(_now(), name.strip() or "?", "login" if ok else "login_failed")])
+        audit.append(
+            conn, [audit.Entry(now_iso(), name.strip() or "?", "login" if ok else "login_failed")]
+        )
     if not ok:
         raise AuthError("用户名或密码错误，请重新输入。")
     return load_user(db, name.strip())
@@ -151,7 +149,7 @@ def create_user(
             "role": role,
             "scope_unit_id": scope_unit_id,
             "can_reveal": int(can_reveal),
-            "created_at": _now(),
+            "created_at": now_iso(),
         }
         conn.execute(
             "INSERT INTO users(name, display_name, role, scope_unit_id, password_hash, can_reveal,"
@@ -159,7 +157,10 @@ def create_user(
             " :created_at)",
             {**record, "hash": hash_password(password)},
         )
-        audit.append(conn, [audit.Entry(_now(), by.name, "user_create", "users", name, None, None, record)])
+        audit.append(
+            conn,
+            [audit.Entry(now_iso(), by.name, "user_create", "users", name, None, None, record)],
+        )
     return load_user(db, name, tree)
 
 

@@ -49,7 +49,9 @@ def add_units(conn: sqlite3.Connection) -> tuple[str, dict[str, str], dict[str, 
     conn.executemany(
         "INSERT INTO org_units(id, parent_id, level, name, code, sort) VALUES (?,?,?,?,?,?)", rows
     )
-    audit.append(conn, [audit.Entry(now_iso(), "system", "org_create", "org_units", r[0]) for r in rows])
+    audit.append(
+        conn, [audit.Entry(now_iso(), "system", "org_create", "org_units", r[0]) for r in rows]
+    )
     return district, offices, communities
 
 
@@ -63,7 +65,9 @@ def make_world(path: Path) -> World:
     clerk_a1 = create_user(db, admin, "clerk_a1", "secret", "clerk", communities["A1"])
     reviewer_a = create_user(db, admin, "reviewer_a", "secret", "reviewer", offices["A"])
     assert OrgTree.load(db).office_of(communities["A2"]) == "A"
-    return World(db, path, district, offices, communities, admin, clerk_a, clerk_b, clerk_a1, reviewer_a)
+    return World(
+        db, path, district, offices, communities, admin, clerk_a, clerk_b, clerk_a1, reviewer_a
+    )
 
 
 @pytest.fixture
@@ -72,10 +76,21 @@ def world(tmp_path: Path) -> World:
 
 
 def person(world: World, community: str = "A1", name: str = "张秀兰", **extra: object) -> dict:
-    return {"community_id": world.communities[community], "name": name, "pinyin": "zxl",
-            "sex": "F", "created_on": "2026-01-05", **extra}
+    return {
+        "community_id": world.communities[community],
+        "name": name,
+        "pinyin": "zxl",
+        "sex": "F",
+        "created_on": "2026-01-05",
+        **extra,
+    }
 
 
 def birth(world: World, community: str = "A1", day: str = "2026-02-10", **extra: object) -> dict:
-    return {"community_id": world.communities[community], "birth_date": day, "sex": "M",
-            "policy": "in_policy", **extra}
+    return {
+        "community_id": world.communities[community],
+        "birth_date": day,
+        "sex": "M",
+        "policy": "in_policy",
+        **extra,
+    }

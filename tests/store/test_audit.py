@@ -36,7 +36,9 @@ def test_changed_row_is_detected(world: World) -> None:
     _fill(world)
     _unprotect(world)
     seq = world.db.execute("SELECT seq FROM audit WHERE action = 'insert' LIMIT 1").fetchone()[0]
-    world.db.execute("UPDATE audit SET after = replace(after, '人员0', '王五') WHERE seq = ?", [seq])
+    world.db.execute(
+        "UPDATE audit SET after = replace(after, '人员0', '王五') WHERE seq = ?", [seq]
+    )
     problems = audit.verify(world.db)
     assert any(f"第 {seq} 条内容" in p for p in problems)
 

@@ -21,7 +21,9 @@ def test_insert_sets_sync_columns_and_audits(world: World) -> None:
     door = world.door(world.clerk_a)
     rid = door.insert("persons", person(world))
     row = world.db.execute("SELECT * FROM persons WHERE id = ?", [rid]).fetchone()
-    rec = dict(zip([c[0] for c in world.db.execute("SELECT * FROM persons").description], row, strict=True))
+    rec = dict(
+        zip([c[0] for c in world.db.execute("SELECT * FROM persons").description], row, strict=True)
+    )
     assert rec["office"] == "A"  # derived from the community
     assert rec["rev"] == 1 and rec["deleted"] == 0 and rec["updated_by"] == "clerk_a"
     assert rid[14] == "7"  # UUIDv7
@@ -48,7 +50,10 @@ def test_delete_is_a_tombstone(world: World) -> None:
     door = world.door(world.clerk_a)
     rid = door.insert("persons", person(world))
     door.delete("persons", rid)
-    assert world.db.execute("SELECT deleted, rev FROM persons WHERE id = ?", [rid]).fetchone() == (1, 2)
+    assert world.db.execute("SELECT deleted, rev FROM persons WHERE id = ?", [rid]).fetchone() == (
+        1,
+        2,
+    )
     assert count(world, "audit", "action = 'delete'") == 1
 
 
@@ -129,15 +134,23 @@ def test_cancel_rolls_back(world: World) -> None:
     calls: list[int] = []
     rows = (person(world, name=f"人员{i}") for i in range(1000))
     with pytest.raises(Cancelled):
-        door.insert_many("persons", rows, total=1000, batch=100,
-                         progress=lambda d, t, m: calls.append(d), cancel=lambda: len(calls) >= 3)
+        door.insert_many(
+            "persons",
+            rows,
+            total=1000,
+            batch=100,
+            progress=lambda d, t, m: calls.append(d),
+            cancel=lambda: len(calls) >= 3,
+        )
     assert calls[:3] == [100, 200, 300]
     assert count(world, "persons") == 0
 
 
 def test_bulk_insert_writes_one_audit_row_per_record_and_keeps_the_chain(world: World) -> None:
     door = world.door(world.admin)
-    ids = door.insert_many("persons", (person(world, name=f"人员{i}") for i in range(2500)), batch=1000)
+    ids = door.insert_many(
+        "persons", (person(world, name=f"人员{i}") for i in range(2500)), batch=1000
+    )
     assert len(ids) == len(set(ids)) == 2500
     assert ids == sorted(ids)  # time-ordered keys
     assert count(world, "audit", "action = 'insert' AND table_name = 'persons'") == 2500

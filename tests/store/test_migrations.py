@@ -39,7 +39,9 @@ def test_v1_fixture_migrates_keeping_data_and_backing_up(tmp_path: Path) -> None
     assert old.execute("SELECT count(*) FROM org_units").fetchone()[0] == 3
 
 
-def test_failing_step_rolls_back_to_previous_version(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failing_step_rolls_back_to_previous_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "old.db"
     shutil.copy(FIXTURES / "v1.db", path)
 
@@ -47,7 +49,9 @@ def test_failing_step_rolls_back_to_previous_version(tmp_path: Path, monkeypatch
         conn.execute("CREATE TABLE half_done (x)")
         raise sqlite3.OperationalError("simulated failure in the middle of a step")
 
-    monkeypatch.setattr(migrations, "LADDER", (migrations.LADDER[0], migrations.Step(2, "broken", broken)))
+    monkeypatch.setattr(
+        migrations, "LADDER", (migrations.LADDER[0], migrations.Step(2, "broken", broken))
+    )
     monkeypatch.setattr(migrations, "LATEST", 2)
     with pytest.raises(sqlite3.OperationalError):
         open_database(path)

@@ -6,8 +6,15 @@ from desktop.store import paged
 from desktop.store.paged import Column, PagedResult, Query
 from tests.store.conftest import World, person
 
-COLUMNS = [Column("name", "姓名", "t.name"), Column("community", "社区",
-           "(SELECT name FROM org_units o WHERE o.id = t.community_id)", sortable=False)]
+COLUMNS = [
+    Column("name", "姓名", "t.name"),
+    Column(
+        "community",
+        "社区",
+        "(SELECT name FROM org_units o WHERE o.id = t.community_id)",
+        sortable=False,
+    ),
+]
 
 
 def _fill(world: World, n: int) -> None:
@@ -24,7 +31,9 @@ def test_count_order_and_far_rows(world: World) -> None:
     assert result.row(0)[0] == "人员04999"
     assert result.row(4999)[0] == "人员00000"
     assert result.row(2500)[0] == "人员02499"
-    assert result.row(0)[1] == "A1社区" and result.row(1)[1] == "B1社区"  # 4999 % 3 = 1, 4998 % 3 = 0
+    assert (
+        result.row(0)[1] == "A1社区" and result.row(1)[1] == "B1社区"
+    )  # 4999 % 3 = 1, 4998 % 3 = 0
     assert [result.row(i)[0] for i in range(3)] == ["人员04999", "人员04998", "人员04997"]
 
 

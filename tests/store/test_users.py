@@ -22,7 +22,9 @@ def test_authenticate_and_scope(world: World) -> None:
         authenticate(world.db, "clerk_a1", "wrong")
     with pytest.raises(AuthError):
         authenticate(world.db, "nobody", "secret")
-    actions = [r[0] for r in world.db.execute("SELECT action FROM audit WHERE action LIKE 'login%'")]
+    actions = [
+        r[0] for r in world.db.execute("SELECT action FROM audit WHERE action LIKE 'login%'")
+    ]
     assert actions == ["login", "login_failed", "login_failed"]
 
 

@@ -1,0 +1,110 @@
+"""What every tab of the main window offers: a key, a title, and a readiness signal.
+
+``ready`` fires once the tab's data has been read and painted; ``is_ready()`` says whether that
+has happened. The screenshot mode of the application waits for it before grabbing the window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from desktop.ui.context import AppContext
+
+
+class Tab(QWidget):
+    key: str = ""
+    ready = Signal()
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self._ready = False
+
+    def is_ready(self) -> bool:
+        return self._ready
+
+    def mark_ready(self) -> None:
+        if not self._ready:
+            self._ready = True
+            self.ready.emit()
+
+
+class PaintWatcher(QObject):
+    """Calls ``callback`` once, after the first paint of ``widget``."""
+
+    def __init__(self, widget: QWidget, callback: Callable[[], None]):
+        super().__init__(widget)
+        self._callback = callback
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, self._callback)
+        return False
+
+
+def heading(text: str, note: str = "") -> QWidget:
+    """A page heading with an optional muted note beside it."""
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(2)
+    title = QLabel(text)
+    title.setObjectName("pageTitle")
+    font = title.font()
+    font.setPointSizeF(font.pointSizeF() * 1.3)
+    font.setBold(True)
+    title.setFont(font)
+    layout.addWidget(title)
+    if note:
+        muted = QLabel(note)
+        muted.setObjectName("muted")
+        muted.setWordWrap(True)
+        layout.addWidget(muted)
+    return box
+
+
+class PlaceholderTab(Tab):
+    """A page that says plainly what this tab will hold."""
+
+    def content(self) -> tuple[str, str, list[str]]:
+        """(heading, one-line summary, planned features); subclasses translate with self.tr."""
+        raise NotImplementedError
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__(ctx, parent)
+        heading_text, summary, items = self.content()
+        self.items = items
+
+        card = QFrame()
+        card.setObjectName("card")
+        card.setMinimumWidth(560)
+        card.setMaximumWidth(760)
+        inner = QVBoxLayout(card)
+        inner.setContentsMargins(28, 22, 28, 22)
+        inner.setSpacing(10)
+        inner.addWidget(heading(heading_text, summary))
+        badge = QLabel(self.tr("即将提供"))
+        badge.setObjectName("badge")
+        inner.addWidget(badge, 0, Qt.AlignmentFlag.AlignLeft)
+        for item in items:
+            line = QLabel("•  " + item)
+            line.setWordWrap(True)
+            inner.addWidget(line)
+        note = QLabel(self.tr("此页面的功能正在开发中，将在后续版本中提供。"))
+        note.setObjectName("muted")
+        inner.addSpacing(6)
+        inner.addWidget(note)
+
+        row = QHBoxLayout()
+        row.addWidget(card, 3)
+        row.addStretch(2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 14, 16, 12)
+        layout.addLayout(row)
+        layout.addStretch(1)
+        self._ready = True  # nothing to load
