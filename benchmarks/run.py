@@ -48,18 +48,18 @@ class Run:
 
 
 def timed_child(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
-    """Run a child process; return (wall seconds, peak RSS in MB) of that child alone."""
+    """Run a Python child (``cmd`` without the interpreter); return (wall s, its own peak RSS MB)."""
+    with tempfile.NamedTemporaryFile("r", suffix=".peak", delete=False) as fh:
+        peak_file = Path(fh.name)
+    full = [sys.executable, str(ROOT / "benchmarks" / "peak.py"), str(peak_file), *cmd]
     started = time.perf_counter()
-    proc = subprocess.Popen(
-        cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    _, status, usage = os.wait4(proc.pid, 0)
+    proc = subprocess.run(full, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     wall = time.perf_counter() - started
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
     if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err}")
-    return wall, usage.ru_maxrss / 1024
+        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr.decode()}")
+    peak = float(peak_file.read_text().split()[-1])
+    peak_file.unlink()
+    return wall, peak
 
 
 def median_child(
@@ -136,22 +136,12 @@ def section_first_paint(run: Run) -> None:
     shot = str(run.workdir / "shot.png")
 
     def app(db: Path) -> list[str]:
-        return [
-            sys.executable,
-            "-m",
-            "desktop",
-            "--db",
-            str(db),
-            "--user",
-            "admin",
-            "--screenshot",
-            shot,
-        ]
+        return ["-m", "desktop", "--db", str(db), "--user", "admin", "--screenshot", shot]
 
     big_t, big_m = median_child(app(big), run.repeat, env)
     empty_t, empty_m = median_child(app(empty), run.repeat, env)
     bare_t, bare_m = median_child(
-        [sys.executable, str(ROOT / "benchmarks" / "bare_window.py"), shot], run.repeat, env
+        [str(ROOT / "benchmarks" / "bare_window.py"), shot], run.repeat, env
     )
     run.add(Figure("first paint, scaled district", big_t, "s"))
     run.add(Figure("first paint, empty district", empty_t, "s"))

@@ -101,16 +101,21 @@ def login(db: Any, args: argparse.Namespace) -> Any:
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
-    from desktop.demo import build_demo
-
     path = resolve_db(args, demo=args.demo)
     if args.demo and not path.exists():
+        from desktop.demo import build_demo
+
         print(f"正在生成示范区数据库：{path}", file=sys.stderr)
         build_demo(path, progress=TextProgress()).conn.close()
     password = os.environ.get(PASSWORD_ENV)
     user = args.user
     if args.demo and not user:
         user, password = "admin", "demo"
+    precheck = None
+    if user and password and path.exists():
+        from desktop.store.users import PasswordCheck
+
+        precheck = PasswordCheck(path, user, password)  # overlaps scrypt with importing Qt
     from desktop.ui.app import run
 
     options = argparse.Namespace(
@@ -120,6 +125,7 @@ def cmd_gui(args: argparse.Namespace) -> int:
         tab=args.tab,
         screenshot=Path(args.screenshot) if args.screenshot else None,
         demo_admin=bool(args.demo),
+        precheck=precheck,
     )
     return run(options)
 

@@ -16,10 +16,20 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
-from stdnum.cn import ric
-from stdnum.exceptions import ValidationError as StdnumError
-
 from desktop.domain.errors import Problem, ValidationError
+
+
+def _ric():  # type: ignore[no-untyped-def]
+    """python-stdnum's GB 11643 module, imported on first use (it costs start-up time)."""
+    from stdnum.cn import ric
+
+    return ric
+
+
+def _stdnum_error() -> type[Exception]:
+    from stdnum.exceptions import ValidationError as StdnumError
+
+    return StdnumError
 
 FIELD = "身份证号"
 
@@ -72,7 +82,7 @@ def parse_id(text: str, today: date | None = None) -> IdInfo:
 
     birth = _birth_date(number, today or date.today())
     if not legacy:
-        expected = ric.calc_check_digit(number)
+        expected = _ric().calc_check_digit(number)
         if number[-1] != expected:
             raise ValidationError.single(FIELD, f"校验位错误（应为 {expected}）")
     sequence_digit = int(number[14] if legacy else number[16])
@@ -88,8 +98,8 @@ def parse_id(text: str, today: date | None = None) -> IdInfo:
 def _birth_date(number: str, today: date) -> date:
     long_form = number if len(number) == 18 else _legacy_body(number) + "0"
     try:
-        birth = ric.get_birth_date(long_form)
-    except StdnumError:
+        birth = _ric().get_birth_date(long_form)
+    except _stdnum_error():
         raise ValidationError.single(FIELD, f"出生日期无效（{long_form[6:14]}）") from None
     if birth > today:
         raise ValidationError.single(FIELD, f"出生日期无效（{birth.isoformat()} 晚于今天）")
@@ -113,7 +123,7 @@ def upgrade_legacy(number: str) -> str:
     if len(number) != 15:
         return number
     body = _legacy_body(number)
-    return body + ric.calc_check_digit(body + "0")
+    return body + _ric().calc_check_digit(body + "0")
 
 
 def is_valid_id(text: str) -> bool:
@@ -170,4 +180,4 @@ def make_id(region: str, birth: date, seq: int) -> str:
     if not 0 <= seq <= 999:
         raise ValueError(f"seq must be 0..999, got {seq}")
     body = f"{region}{birth.year:04d}{birth.month:02d}{birth.day:02d}{seq:03d}"
-    return body + ric.calc_check_digit(body + "0")
+    return body + _ric().calc_check_digit(body + "0")

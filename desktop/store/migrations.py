@@ -108,7 +108,8 @@ def _v2_people_and_indicators(conn: sqlite3.Connection) -> None:
             WHERE id_number IS NOT NULL AND deleted = 0;
         CREATE INDEX persons_name ON persons(name) WHERE deleted = 0;
         CREATE INDEX persons_office_name ON persons(office, name) WHERE deleted = 0;
-        CREATE INDEX persons_pinyin ON persons(pinyin) WHERE deleted = 0;
+        CREATE INDEX persons_pinyin ON persons(pinyin, name) WHERE deleted = 0;
+        CREATE INDEX persons_birth_date ON persons(birth_date) WHERE deleted = 0;
         CREATE INDEX persons_id_tail ON persons(id_tail) WHERE deleted = 0;
         CREATE INDEX persons_community ON persons(community_id, name) WHERE deleted = 0;
 

@@ -26,7 +26,9 @@ class Column:
     key: str  # result key
     label: str  # Chinese header
     expr: str  # SQL expression over the table (alias ``t``)
-    sort_expr: str | None = None  # what ORDER BY uses (defaults to expr); None with sortable=False
+    # What ORDER BY uses (defaults to expr): one or more comma-separated expressions, each taking
+    # the direction. Sorting a large table should follow an index, so lists offer only such orders.
+    sort_expr: str | None = None
     sortable: bool = True
     sensitive: str | None = None  # "id" / "phone" / "account": masked unless revealed
 
@@ -38,6 +40,11 @@ class Query:
     where: list[str] = field(default_factory=list)  # fragments joined with AND
     params: list[Any] = field(default_factory=list)
     order: list[tuple[str, bool]] = field(default_factory=list)  # (column key, descending)
+    joins: str = ""  # e.g. "JOIN women AS w ON w.person_id = t.id"; rowids are those of ``t``
+
+    @property
+    def source(self) -> str:
+        return f"{self.table} AS t {self.joins}".rstrip()
 
 
 class PagedResult:
@@ -64,19 +71,20 @@ class PagedResult:
             col = self._by_key[key]
             if not col.sortable:
                 continue
-            parts.append(f"{col.sort_expr or col.expr} {'DESC' if desc else 'ASC'}")
+            direction = "DESC" if desc else "ASC"
+            parts.extend(f"{e.strip()} {direction}" for e in (col.sort_expr or col.expr).split(","))
         parts.append("t.rowid")
         return ", ".join(parts)
 
     def _count(self) -> int:
-        sql = f"SELECT count(*) FROM {self.query.table} AS t WHERE {self._where()}"
+        sql = f"SELECT count(*) FROM {self.query.source} WHERE {self._where()}"
         return int(self.conn.execute(sql, self.query.params).fetchone()[0])
 
     def _ensure(self, index: int) -> None:
         """Read rowids in order until position ``index`` (plus a page) is known."""
         want = min(self.count, index + 1 + PAGE_SIZE)
         sql = (
-            f"SELECT t.rowid FROM {self.query.table} AS t WHERE {self._where()}"
+            f"SELECT t.rowid FROM {self.query.source} WHERE {self._where()}"
             f" ORDER BY {self._order()} LIMIT ? OFFSET ?"
         )
         while len(self.rowids) < want:
@@ -110,7 +118,7 @@ class PagedResult:
             return []
         exprs = ", ".join(f"{c.expr} AS {c.key}" for c in self.query.columns)
         sql = (
-            f"SELECT t.rowid, {exprs} FROM {self.query.table} AS t"
+            f"SELECT t.rowid, {exprs} FROM {self.query.source}"
             f" WHERE t.rowid IN ({','.join('?' * len(wanted))})"
         )
         found = {r[0]: r[1:] for r in self.conn.execute(sql, list(wanted))}

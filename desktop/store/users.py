@@ -9,7 +9,10 @@ import base64
 import hashlib
 import hmac
 import secrets
+import sqlite3
+import threading
 from dataclasses import dataclass
+from pathlib import Path
 
 import sqlite_utils
 
@@ -98,12 +101,59 @@ def load_user(db: sqlite_utils.Database, name: str, tree: OrgTree | None = None)
     )
 
 
-def authenticate(db: sqlite_utils.Database, name: str, password: str) -> User:
+class PasswordCheck:
+    """Verify a password on a background thread while the caller goes on starting up.
+
+    scrypt is deliberately slow (~45 ms) and releases the GIL, so the command line starts it before
+    importing Qt and hands it to :func:`authenticate`, which uses the result only if it was
+    computed for the same user, password and stored hash. The thread opens its own read-only
+    connection (a SQLite connection belongs to the thread that opened it).
+    """
+
+    def __init__(self, db_path: str | Path, name: str, password: str):
+        self.name = name.strip()
+        self._password = password
+        self._stored: str | None = None
+        self._ok = False
+        self._thread = threading.Thread(target=self._run, args=(str(db_path),), daemon=True)
+        self._thread.start()
+
+    def _run(self, db_path: str) -> None:
+        try:
+            conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+            try:
+                row = conn.execute(
+                    "SELECT password_hash, disabled FROM users WHERE name = ?", [self.name]
+                ).fetchone()
+            finally:
+                conn.close()
+        except sqlite3.Error:
+            return  # authenticate() will check again and report properly
+        if row is not None and not row[1]:
+            self._stored = row[0]
+            self._ok = check_password(self._password, row[0])
+
+    def result_for(self, name: str, password: str, stored: str) -> bool | None:
+        """The verdict if it applies to exactly this attempt, else None."""
+        self._thread.join()
+        if self._stored is None or name.strip() != self.name or stored != self._stored:
+            return None
+        if not hmac.compare_digest(password.encode("utf-8"), self._password.encode("utf-8")):
+            return None
+        return self._ok
+
+
+def authenticate(
+    db: sqlite_utils.Database, name: str, password: str, precheck: PasswordCheck | None = None
+) -> User:
     """The user, or AuthError. The log-in (success or failure) is audited."""
     row = db.execute(
         "SELECT password_hash, disabled FROM users WHERE name = ?", [name.strip()]
     ).fetchone()
-    ok = row is not None and not row[1] and check_password(password, row[0])
+    ok = False
+    if row is not None and not row[1]:
+        verdict = precheck.result_for(name, password, row[0]) if precheck else None
+        ok = verdict if verdict is not None else check_password(password, row[0])
     with transaction(db) as conn:
         audit.append(
             conn, [audit.Entry(now_iso(), name.strip() or "?", "login" if ok else "login_failed")]

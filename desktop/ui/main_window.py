@@ -55,16 +55,17 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{self.tr('民生台账')} — {ctx.district_name() or ctx.db_path.name}")
         self.setWindowIcon(app_icon())
 
+        # Tabs are built when first shown: opening the window costs one tab's queries, not six.
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tab_pages: dict[str, Tab] = {}
         self.tab_labels: dict[str, str] = {}
-        for key, source, cls in TABS:
-            page = cls(ctx, self)
+        for key, source, _cls in TABS:
             label = tab_label(source)
-            self.tab_pages[key] = page
             self.tab_labels[key] = label
-            self.tabs.addTab(page, label)
+            self.tabs.addTab(QWidget(), label)
+        self.tabs.currentChanged.connect(lambda index: self.page(self.tab_keys()[index]))
+        self.page(self.tab_keys()[0])
         self.setCentralWidget(self.tabs)
 
         self._build_menus()
@@ -85,9 +86,25 @@ class MainWindow(QMainWindow):
         valid = self.tr("、").join(f"{self.tab_labels[k]}（{k}）" for k in self.tab_keys())
         raise ValueError(fill(self.tr("没有名为「%1」的页面，可选：%2"), name, valid))
 
+    def page(self, key: str) -> Tab:
+        """The tab page for ``key``, built on first use in place of its empty stand-in."""
+        page = self.tab_pages.get(key)
+        if page is None:
+            index = self.tab_keys().index(key)
+            page = TABS[index][2](self.ctx, self)
+            self.tab_pages[key] = page
+            current = self.tabs.currentIndex()
+            blocked = self.tabs.blockSignals(True)
+            stand_in = self.tabs.widget(index)
+            self.tabs.removeTab(index)
+            self.tabs.insertTab(index, page, self.tab_labels[key])
+            self.tabs.setCurrentIndex(current)
+            self.tabs.blockSignals(blocked)
+            stand_in.deleteLater()
+        return page
+
     def select_tab(self, name: str) -> Tab:
-        key = self.resolve_tab(name)
-        page = self.tab_pages[key]
+        page = self.page(self.resolve_tab(name))
         self.tabs.setCurrentWidget(page)
         return page
 

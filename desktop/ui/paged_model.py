@@ -114,7 +114,10 @@ class PagedTableModel(QAbstractTableModel):
         if not 0 <= column < len(self.columns) or not self.columns[column].sortable:
             return
         descending = order == Qt.SortOrder.DescendingOrder
-        self._order = [(self.columns[column].key, descending)]
+        new_order = [(self.columns[column].key, descending)]
+        if new_order == self._order:
+            return  # e.g. the view enabling sorting on the order the model already has
+        self._order = new_order
         self._reset()
 
     def _on_data_changed(self, table: str) -> None:

@@ -35,3 +35,19 @@ def test_only_admin_creates_users(world: World) -> None:
         create_user(world.db, world.admin, "clerk_a", "secret", "clerk", world.offices["A"])
     with pytest.raises(ValidationError, match="密码"):
         create_user(world.db, world.admin, "new", "x", "clerk", world.offices["A"])
+
+
+def test_background_password_check_is_used_only_for_the_same_attempt(world: World) -> None:
+    from desktop.store.users import PasswordCheck
+
+    check = PasswordCheck(world.path, "clerk_a", "secret")
+    assert authenticate(world.db, "clerk_a", "secret", check).name == "clerk_a"
+    # a check made for another password or user is ignored, never trusted
+    wrong = PasswordCheck(world.path, "clerk_a", "wrong")
+    assert authenticate(world.db, "clerk_a", "secret", wrong).name == "clerk_a"
+    right_for_other = PasswordCheck(world.path, "clerk_b", "secret")
+    with pytest.raises(AuthError):
+        authenticate(world.db, "clerk_a", "nope", right_for_other)
+    stored = world.db.execute("SELECT password_hash FROM users WHERE name = 'clerk_a'").fetchone()[0]
+    assert check.result_for("clerk_a", "secret", stored) is True
+    assert check.result_for("clerk_a", "secret", "scrypt$changed") is None

@@ -34,6 +34,14 @@ def test_title_and_tabs_in_order(window: MainWindow) -> None:
     assert window.tab_keys() == KEYS
 
 
+def test_only_the_shown_tab_is_built_and_others_on_first_click(window: MainWindow) -> None:
+    assert list(window.tab_pages) == ["kangjian"]
+    window.tabs.setCurrentIndex(KEYS.index("settings"))  # as a click on the tab bar does
+    assert list(window.tab_pages) == ["kangjian", "settings"]
+    assert window.tabs.currentWidget() is window.tab_pages["settings"]
+    assert window.tabs.tabText(KEYS.index("settings")) == "设置"
+
+
 @pytest.mark.parametrize(("label", "key"), list(zip(LABELS, KEYS, strict=True)))
 def test_each_tab_can_be_selected_by_label_and_key(window: MainWindow, label: str,
                                                    key: str) -> None:

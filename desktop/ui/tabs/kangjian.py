@@ -41,15 +41,19 @@ COMMUNITY_NAME = "(SELECT name FROM org_units o WHERE o.id = t.community_id)"
 
 # Labels are marked for translation in context "columns"; the model translates them when shown.
 PERSON_COLUMNS = (
-    Column("name", QT_TRANSLATE_NOOP("columns", "姓名"), "t.name",
-           sort_expr="t.pinyin || t.name"),
-    Column("pinyin", QT_TRANSLATE_NOOP("columns", "拼音"), "t.pinyin"),
+    # Every offered order follows an index (a million rows sort in milliseconds); masked columns
+    # and low-cardinality ones are not sortable. Communities sort by key, i.e. in creation order.
+    Column("name", QT_TRANSLATE_NOOP("columns", "姓名"), "t.name", sort_expr="t.pinyin, t.name"),
+    Column("pinyin", QT_TRANSLATE_NOOP("columns", "拼音"), "t.pinyin",
+           sort_expr="t.pinyin, t.name"),
     Column("id_number", QT_TRANSLATE_NOOP("columns", "身份证号"), "t.id_number",
-           sensitive="id"),
+           sensitive="id", sortable=False),
     Column("birth_date", QT_TRANSLATE_NOOP("columns", "出生日期"), "t.birth_date"),
-    Column("community", QT_TRANSLATE_NOOP("columns", "社区"), COMMUNITY_NAME),
-    Column("phone", QT_TRANSLATE_NOOP("columns", "手机"), "t.phone", sensitive="phone"),
-    Column("hukou", QT_TRANSLATE_NOOP("columns", "户籍"), "t.hukou"),
+    Column("community", QT_TRANSLATE_NOOP("columns", "社区"), COMMUNITY_NAME,
+           sort_expr="t.community_id, t.name"),
+    Column("phone", QT_TRANSLATE_NOOP("columns", "手机"), "t.phone", sensitive="phone",
+           sortable=False),
+    Column("hukou", QT_TRANSLATE_NOOP("columns", "户籍"), "t.hukou", sortable=False),
 )
 COL_NAME, COL_PINYIN, COL_ID, COL_BIRTH, COL_COMMUNITY, COL_PHONE, COL_HUKOU = range(7)
 WIDTHS = {COL_NAME: 100, COL_PINYIN: 80, COL_ID: 190, COL_BIRTH: 110, COL_COMMUNITY: 160,
@@ -155,8 +159,10 @@ class KangjianTab(Tab):
         for col, width in WIDTHS.items():
             hh.resizeSection(col, width)
         hh.setStretchLastSection(True)
+        # Show the model's initial order before enabling sorting, so that enabling it re-sorts
+        # nothing (the model ignores a sort to the order it already has).
+        hh.setSortIndicator(COL_PINYIN, Qt.SortOrder.AscendingOrder)
         self.view.setSortingEnabled(True)
-        self.view.sortByColumn(COL_PINYIN, Qt.SortOrder.AscendingOrder)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._context_menu)
         self.view.doubleClicked.connect(self._double_clicked)
