@@ -66,7 +66,7 @@ class PagedResult:
         return " AND ".join(f"({w})" for w in self.query.where) or "1"
 
     def _order(self) -> str:
-        parts = []
+        parts: list[str] = []
         for key, desc in self.query.order:
             col = self._by_key[key]
             if not col.sortable:

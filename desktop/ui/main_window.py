@@ -100,7 +100,8 @@ class MainWindow(QMainWindow):
             self.tabs.insertTab(index, page, self.tab_labels[key])
             self.tabs.setCurrentIndex(current)
             self.tabs.blockSignals(blocked)
-            stand_in.deleteLater()
+            if stand_in is not None:
+                stand_in.deleteLater()
         return page
 
     def select_tab(self, name: str) -> Tab:

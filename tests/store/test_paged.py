@@ -52,3 +52,19 @@ def test_page_cache_is_bounded(world: World) -> None:
     for i in range(0, 5000, paged.PAGE_SIZE):
         result.row(i)
     assert len(result._pages) <= paged.CACHED_PAGES
+
+
+def test_joined_source_filters_on_the_joined_table(world: World) -> None:
+    _fill(world, 30)
+    # stand-in for a roster table joined to persons: only the persons of community B1 are listed
+    q = Query(
+        "persons",
+        COLUMNS,
+        ["t.deleted = 0", "o.name = ?"],
+        ["B1社区"],
+        [("name", False)],
+        joins="JOIN org_units AS o ON o.id = t.community_id",
+    )
+    result = PagedResult(world.db.conn, q)
+    assert len(result) == 10
+    assert [result.row(i)[0] for i in range(2)] == ["人员00000", "人员00003"]
