@@ -214,6 +214,60 @@ def cmd_backup(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_template(args: argparse.Namespace) -> int:
+    from desktop.imports.template import write_template
+
+    output = Path(args.output).expanduser()
+    if output.suffix.lower() != ".xlsx":
+        raise CliError(f"模板文件名应以 .xlsx 结尾：{output}")
+    db = user = None
+    if args.db or args.data_dir:
+        db = open_db(resolve_db(args))
+        user = login(db, args) if args.user else None
+    write_template(args.kind, output, db, user)
+    print(f"已生成导入模板：{output}")
+    return EXIT_OK
+
+
+IMPORT_ERRORS_SHOWN = 20  # rejected rows listed on the terminal; all of them go to --errors-out
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from desktop.imports.pipeline import ImportRejected, run_import
+
+    errors_out = Path(args.errors_out).expanduser() if args.errors_out else None
+    if errors_out is not None and errors_out.suffix.lower() != ".xlsx":
+        raise CliError(f"错误明细文件名应以 .xlsx 结尾：{errors_out}")
+    db = open_db(resolve_db(args))
+    user = login(db, args)
+    try:
+        report = run_import(
+            db,
+            user,
+            args.kind,
+            Path(args.file).expanduser(),
+            skip_invalid=args.skip_invalid,
+            errors_out=errors_out,
+            progress=TextProgress(),
+        )
+    except ImportRejected as exc:
+        print(exc.report.receipt())
+        for error in exc.report.invalid[:IMPORT_ERRORS_SHOWN]:
+            print(f"  第 {error.row} 行：{error.reason}", file=sys.stderr)
+        more = exc.report.rejected - IMPORT_ERRORS_SHOWN
+        if more > 0:
+            print(f"  …另有 {more} 行有错误", file=sys.stderr)
+        hint = (
+            "请在错误明细中改正后导入该文件"
+            if errors_out
+            else "可加 --errors-out 错误.xlsx 导出有错的行（含原行号和错误原因）"
+        )
+        print(f"错误：{exc}。{hint}，或加 --skip-invalid 只导入正确的行。", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(report.receipt())
+    return EXIT_OK
+
+
 # -- parser -------------------------------------------------------------------------------------
 
 
@@ -262,6 +316,23 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(p)
     p.add_argument("-o", "--output", metavar="FILE")
     p.set_defaults(func=cmd_backup)
+
+    kinds = "women、checks、procedures 等"
+    p = sub.add_parser("template", help="生成导入模板（.xlsx）")
+    p.add_argument("kind", metavar="KIND", help=f"导入类型：{kinds}")
+    p.add_argument("-o", "--output", metavar="FILE.xlsx", required=True)
+    _add_db(p, user=True)
+    p.set_defaults(func=cmd_template)
+
+    p = sub.add_parser("import", help="从 .xlsx / .xls / .csv 导入记录（全部正确才写入）")
+    p.add_argument("kind", metavar="KIND", help=f"导入类型：{kinds}")
+    p.add_argument("file", metavar="FILE", help=".xlsx、.xls 或 .csv 文件")
+    _add_db(p, user=True)
+    p.add_argument("--skip-invalid", action="store_true", help="只导入正确的行，跳过有错误的行")
+    p.add_argument(
+        "--errors-out", metavar="FILE.xlsx", help="把有错误的行（含原行号和错误原因）写入此文件"
+    )
+    p.set_defaults(func=cmd_import)
     return parser
 
 

@@ -22,6 +22,7 @@ FORBIDDEN = {
     ),
     "store": ("desktop.reports", "desktop.ui", "desktop.demo", "desktop.cli"),
     "demo": ("desktop.reports", "desktop.ui", "desktop.cli"),
+    "imports": ("desktop.reports", "desktop.ui", "desktop.cli", "desktop.demo"),
     "reports": ("desktop.ui", "desktop.cli", "desktop.demo"),
 }
 
