@@ -81,6 +81,7 @@ def make_application() -> QApplication:
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(ORG_NAME)
     app.setApplicationVersion(__version__)
+    app.setDesktopFileName("minsheng")  # links the window to minsheng.desktop on Wayland
     app.setWindowIcon(app_icon())
     app.setStyle("Fusion")
     qss = resource_path("style.qss")
