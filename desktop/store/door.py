@@ -76,20 +76,21 @@ class WriteDoor:
         stamp = now_iso()
         with transaction(self.db) as conn:
             pending: list[dict[str, Any]] = []
+            numbers: list[int | None] = []  # row numbers of ``pending``, for check_db
             done = 0
             for index, values in enumerate(rows, start=1):
-                record = self._prepare_new(
-                    ts, columns, values, stamp, index if total != 1 else None
-                )
-                self._check_lock(ts, locks, record, None)
+                row = index if total != 1 else None
+                record = self._prepare_new(ts, columns, values, stamp, row)
+                self._check_lock(ts, locks, record, row)
                 pending.append(record)
+                numbers.append(row)
                 if len(pending) >= batch:
-                    done += self._flush(conn, ts, columns, pending, ids, stamp)
+                    done += self._flush(conn, ts, columns, pending, ids, stamp, numbers)
                     if progress:
                         progress(done, total or done, f"已写入 {done} 条")
                     if cancel and cancel():
                         raise Cancelled("已取消，数据库未作改动。")
-            done += self._flush(conn, ts, columns, pending, ids, stamp)
+            done += self._flush(conn, ts, columns, pending, ids, stamp, numbers)
             if progress:
                 progress(done, total or done, f"已写入 {done} 条")
         return ids
@@ -113,6 +114,7 @@ class WriteDoor:
             locks = self._locks(ts)
             self._check_lock(ts, locks, before, None)
             self._check_lock(ts, locks, after, None)
+            self._check_db(conn, ts, [(None, after)])
             stamp = now_iso()
             after.update(rev=before["rev"] + 1, updated_at=stamp, updated_by=self.user.name)
             sets = ", ".join(f"{c} = :{c}" for c in (*changes, "rev", "updated_at", "updated_by"))
@@ -290,9 +292,11 @@ class WriteDoor:
         pending: list[dict[str, Any]],
         ids: list[str],
         stamp: str,
+        numbers: list[int | None] | None = None,
     ) -> int:
         if not pending:
             return 0
+        self._check_db(conn, ts, list(zip(numbers or [None] * len(pending), pending, strict=True)))
         placeholders = ",".join("?" * len(columns))
         conn.executemany(
             f"INSERT INTO {ts.name} ({','.join(columns)}) VALUES ({placeholders})",
@@ -317,4 +321,19 @@ class WriteDoor:
         ids.extend(r["id"] for r in pending)
         count = len(pending)
         pending.clear()
+        if numbers is not None:
+            numbers.clear()
         return count
+
+    def _check_db(
+        self,
+        conn: sqlite3.Connection,
+        ts: TableSpec,
+        rows: list[tuple[int | None, dict[str, Any]]],
+    ) -> None:
+        """The table's rules across records (``TableSpec.check_db``), inside the transaction."""
+        if ts.check_db is None or not rows:
+            return
+        problems = ts.check_db(conn, rows)
+        if problems:
+            raise ValidationError(problems)

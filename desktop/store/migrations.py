@@ -170,6 +170,173 @@ def _v2_people_and_indicators(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v3_kangjian(conn: sqlite3.Connection) -> None:
+    """康检: the women's roster, campaigns, check records, keyed campaign totals, screening,
+    newly-weds, procedures and services to the floating population.
+
+    Choice keys are checked by the write door (``desktop.domain.kangjian``), not by CHECK
+    constraints, so that a choice list can grow without rebuilding a table; only arithmetic
+    invariants are constraints. Partial indexes ``WHERE deleted = 0`` serve the lists and the
+    summary queries of ``desktop.store.kangjian``; those meant to answer a query alone (covering)
+    list ``deleted`` as a column too, since SQLite reads only named columns from an index.
+    """
+    run_script(
+        conn,
+        f"""
+        -- 已婚育龄妇女名册: one entry per person; name, ID, birth date and phone stay on persons.
+        CREATE TABLE women (
+            {SYNC_COLUMNS},
+            community_id TEXT NOT NULL REFERENCES org_units(id),
+            person_id TEXT NOT NULL REFERENCES persons(id),
+            marriage_date TEXT,
+            marital TEXT NOT NULL DEFAULT 'married',
+            living_children INTEGER CHECK (living_children >= 0),
+            contraception TEXT,
+            floating TEXT NOT NULL DEFAULT 'none',
+            floating_where TEXT,
+            floating_since TEXT,
+            entered_on TEXT NOT NULL,
+            exit_date TEXT,
+            exit_reason TEXT
+        );
+        CREATE UNIQUE INDEX women_person ON women(person_id) WHERE deleted = 0;
+        -- the eligibility scan of a campaign reads this index only (no table rows; a column the
+        -- query names, deleted included, must be in the index for that). Within a community it
+        -- runs in person order: UUIDv7 keys follow the order of writing, so the probes into
+        -- persons and checks stay on neighbouring pages (half the time at a million women).
+        CREATE INDEX women_eligibility ON women(
+            office, community_id, person_id, id, entered_on, exit_date, marital, marriage_date,
+            deleted
+        ) WHERE deleted = 0;
+        CREATE INDEX women_community ON women(community_id, floating) WHERE deleted = 0;
+        -- birth dates by person id: the age test of the eligibility join reads an index only
+        CREATE INDEX persons_id_birth ON persons(id, birth_date, deleted) WHERE deleted = 0;
+
+        -- One row per office: the district's campaign is run by every office under the same
+        -- name and dates. items: JSON list (查环 / 查孕 / 查病); communities: JSON list of the
+        -- community ids in scope, NULL = every community of the office.
+        CREATE TABLE campaigns (
+            {SYNC_COLUMNS},
+            name TEXT NOT NULL,
+            start_date TEXT NOT NULL,
+            end_date TEXT NOT NULL,
+            items TEXT NOT NULL DEFAULT '["查环","查孕","查病"]',
+            communities TEXT,
+            CHECK (end_date >= start_date)
+        );
+        CREATE UNIQUE INDEX campaigns_name ON campaigns(office, name) WHERE deleted = 0;
+        CREATE INDEX campaigns_dates ON campaigns(start_date, end_date, name) WHERE deleted = 0;
+
+        -- One check record per woman and campaign: checked with results, or not with a reason.
+        -- record_date = check_date (checked) or the campaign's end date (not checked).
+        CREATE TABLE checks (
+            {SYNC_COLUMNS},
+            community_id TEXT NOT NULL REFERENCES org_units(id),
+            campaign_id TEXT NOT NULL REFERENCES campaigns(id),
+            woman_id TEXT NOT NULL REFERENCES women(id),
+            checked INTEGER NOT NULL CHECK (checked IN (0, 1)),
+            check_date TEXT,
+            place TEXT,
+            ring_result TEXT,
+            pregnancy_result TEXT,
+            disease_found INTEGER CHECK (disease_found IN (0, 1)),
+            advice_given INTEGER CHECK (advice_given IN (0, 1)),
+            unchecked_reason TEXT,
+            note TEXT,
+            record_date TEXT NOT NULL,
+            CHECK ((checked = 1) = (check_date IS NOT NULL))
+        );
+        CREATE UNIQUE INDEX checks_key ON checks(campaign_id, woman_id) WHERE deleted = 0;
+        -- a woman's checks; covering for the campaign progress join (one probe per woman)
+        CREATE INDEX checks_woman ON checks(
+            woman_id, campaign_id, checked, unchecked_reason, deleted
+        ) WHERE deleted = 0;
+
+        -- Keyed totals per community, for offices that keep no roster in the app (the door
+        -- writes every column, so defaults do not apply: an empty count is NULL, read as 0).
+        CREATE TABLE campaign_totals (
+            {SYNC_COLUMNS},
+            community_id TEXT NOT NULL REFERENCES org_units(id),
+            campaign_id TEXT NOT NULL REFERENCES campaigns(id),
+            record_date TEXT NOT NULL,
+            eligible INTEGER NOT NULL CHECK (eligible >= 0),
+            checked INTEGER NOT NULL CHECK (checked >= 0 AND checked <= eligible),
+            reason_migrant INTEGER CHECK (reason_migrant >= 0),
+            reason_pregnant INTEGER CHECK (reason_pregnant >= 0),
+            reason_hospital INTEGER CHECK (reason_hospital >= 0),
+            reason_checked_elsewhere INTEGER CHECK (reason_checked_elsewhere >= 0),
+            reason_refused INTEGER CHECK (reason_refused >= 0),
+            reason_other INTEGER CHECK (reason_other >= 0),
+            -- 未检 = 应检 − 实检 = the sum over reasons (an empty reason counts 0)
+            CHECK (eligible - checked = coalesce(reason_migrant, 0) + coalesce(reason_pregnant, 0)
+                   + coalesce(reason_hospital, 0) + coalesce(reason_checked_elsewhere, 0)
+                   + coalesce(reason_refused, 0) + coalesce(reason_other, 0))
+        );
+        CREATE UNIQUE INDEX campaign_totals_key ON campaign_totals(campaign_id, community_id)
+            WHERE deleted = 0;
+
+        -- 妇科病普查: linked to the roster when the woman is on it, else by name and ID number.
+        CREATE TABLE screenings (
+            {SYNC_COLUMNS},
+            community_id TEXT NOT NULL REFERENCES org_units(id),
+            woman_id TEXT REFERENCES women(id),
+            name TEXT,
+            id_number TEXT,
+            screen_date TEXT NOT NULL,
+            disease_found INTEGER CHECK (disease_found IN (0, 1)),
+            advice_given INTEGER CHECK (advice_given IN (0, 1)),
+            note TEXT
+        );
+        CREATE INDEX screenings_date ON screenings(
+            screen_date, office, community_id, id_number, woman_id, disease_found, advice_given,
+            deleted
+        ) WHERE deleted = 0;
+
+        -- 新婚夫妇
+        CREATE TABLE newlyweds (
+            {SYNC_COLUMNS},
+            community_id TEXT NOT NULL REFERENCES org_units(id),
+            wife_name TEXT NOT NULL,
+            wife_id_number TEXT,
+            husband_name TEXT NOT NULL,
+            husband_id_number TEXT,
+            marriage_date TEXT NOT NULL
+        );
+        CREATE INDEX newlyweds_date ON newlyweds(marriage_date, office, community_id, deleted)
+            WHERE deleted = 0;
+
+        -- 计划生育手术 at the fine-grained type of the national form; 四术 is a roll-up.
+        CREATE TABLE procedures (
+            {SYNC_COLUMNS},
+            community_id TEXT NOT NULL REFERENCES org_units(id),
+            person_id TEXT REFERENCES persons(id),
+            name TEXT NOT NULL,
+            id_number TEXT,
+            sex TEXT NOT NULL CHECK (sex IN ('M', 'F')),
+            procedure_type TEXT NOT NULL,
+            procedure_date TEXT NOT NULL,
+            hospital TEXT
+        );
+        CREATE INDEX procedures_date ON procedures(
+            procedure_date, office, community_id, procedure_type, deleted
+        ) WHERE deleted = 0;
+
+        -- 流动人口服务: contraceptives handed out (boxes), checks (person-times).
+        CREATE TABLE floating_services (
+            {SYNC_COLUMNS},
+            community_id TEXT NOT NULL REFERENCES org_units(id),
+            service_date TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            quantity INTEGER NOT NULL CHECK (quantity > 0),
+            note TEXT
+        );
+        CREATE INDEX floating_services_date ON floating_services(
+            service_date, office, community_id, kind, quantity, deleted
+        ) WHERE deleted = 0;
+        """,
+    )
+
+
 def run_script(conn: sqlite3.Connection, script: str) -> None:
     """Run a multi-statement script inside the caller's transaction.
 
@@ -196,6 +363,11 @@ class Step:
 LADDER: tuple[Step, ...] = (
     Step(1, "core: settings, org units, users, audit, submissions", _v1_core),
     Step(2, "persons and the inputs of the headline indicators", _v2_people_and_indicators),
+    Step(
+        3,
+        "康检: roster, campaigns, checks, totals, screening, newly-weds, procedures",
+        _v3_kangjian,
+    ),
 )
 
 LATEST = LADDER[-1].version

@@ -162,3 +162,11 @@ def test_log_audits_a_reveal(world: World) -> None:
     rid = door.insert("persons", person(world, id_number="11010519491231002X"))
     door.log("reveal", table="persons", record_id=rid, office="A", detail={"field": "id_number"})
     assert count(world, "audit", "action = 'reveal'") == 1
+
+
+def test_bulk_insert_into_a_locked_period_names_the_row(world: World) -> None:
+    locks.set_status(world.door(world.reviewer_a), "A", "population", quarter(2026, 1), "submitted")
+    rows = [birth(world, day="2026-04-02"), birth(world, day="2026-03-30")]
+    with pytest.raises(PeriodLocked, match="第 2 行"):
+        world.door(world.clerk_a).insert_many("births", rows)
+    assert count(world, "births") == 0

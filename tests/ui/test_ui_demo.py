@@ -56,7 +56,10 @@ def test_clerk_signs_in_and_sees_the_office_register(demo_template: Path, tmp_pa
     tab = window.select_tab("康检活动")
     assert isinstance(tab, KangjianTab)
     qtbot.waitUntil(tab.is_ready, timeout=5000)
-    expected = db.execute("SELECT count(*) FROM persons WHERE deleted = 0 AND office = ?",
+    # the roster lists the office's women who are on it and have not left it
+    expected = db.execute("SELECT count(*) FROM persons p JOIN women w ON w.person_id = p.id"
+                          " AND w.deleted = 0 WHERE p.deleted = 0 AND p.office = ?"
+                          " AND w.exit_date IS NULL",
                           [user.office]).fetchone()[0]
     assert tab.model.rowCount() == expected > 0
     record_id = tab.model.data(tab.model.index(0, COL_ID), RECORD_ID_ROLE)

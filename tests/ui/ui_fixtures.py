@@ -110,3 +110,74 @@ def _runs(text: str) -> list[str]:
         else:
             runs.append(ch)
     return runs
+
+
+def write_xlsx(path: Path, rows: list[list[object]], sheet: str = "Sheet1") -> Path:
+    """A clerk's workbook: str cells as text, numbers as numbers, dates as Excel date cells."""
+    import xlsxwriter
+
+    workbook = xlsxwriter.Workbook(str(path))
+    worksheet = workbook.add_worksheet(sheet)
+    date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if value is None or value == "":
+                continue
+            if isinstance(value, date):
+                worksheet.write_datetime(r, c, value, date_format)
+            elif isinstance(value, str):
+                worksheet.write_string(r, c, value)
+            else:
+                worksheet.write(r, c, value)
+    workbook.close()
+    return path
+
+
+CAMPAIGN = "2026年秋季康检"
+
+
+@dataclass
+class Kangjian:
+    """The 康检 records added by :func:`add_kangjian`: woman id by person id, campaign by office."""
+
+    women: dict[str, str]
+    campaigns: dict[str, str]
+    start: date
+    end: date
+
+
+def add_kangjian(db: sqlite_utils.Database, today: date | None = None) -> Kangjian:
+    """Put every person of the fixture district on the women's roster (married, entered in
+    2020) and open a campaign per office running from 30 days before ``today`` to 30 days after,
+    so that a check-in today lands inside it. Written through the door, as a clerk would."""
+    today = today or date.today()
+    start, end = today - timedelta(days=30), today + timedelta(days=30)
+    door = WriteDoor(db, SYSTEM)
+    persons = db.execute(
+        "SELECT id, community_id FROM persons WHERE deleted = 0 ORDER BY rowid").fetchall()
+    rows = []
+    for i, (person_id, community_id) in enumerate(persons):
+        rows.append({
+            "person_id": person_id, "community_id": community_id,
+            "marriage_date": "2010-05-01", "marital": "married", "living_children": 1 + i % 2,
+            "contraception": "iud" if i % 3 else "supplies",
+            "floating": "out" if i % 10 == 9 else "none",
+            "floating_where": "广东省深圳市" if i % 10 == 9 else None,
+            "floating_since": "2025-02-01" if i % 10 == 9 else None,
+            "entered_on": "2020-01-01",
+        })
+    ids = door.insert_many("women", rows)
+    women = {r["person_id"]: wid for r, wid in zip(rows, ids, strict=True)}
+    campaigns = {}
+    for office in ("CG", "DF"):
+        campaigns[office] = door.insert("campaigns", {
+            "office": office, "name": CAMPAIGN, "start_date": start.isoformat(),
+            "end_date": end.isoformat(), "items": '["查环","查孕","查病"]', "communities": None,
+        })
+    return Kangjian(women, campaigns, start, end)
+
+
+# -- 两免一补 -------------------------------------------------------------------------------------
+
+EX_SEMESTER = "2026春"
+
