@@ -8,6 +8,7 @@ a fixture database of every previous version.
 from __future__ import annotations
 
 import sqlite3
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -337,6 +338,153 @@ def _v3_kangjian(conn: sqlite3.Connection) -> None:
     )
 
 
+def _exemption_tables(conn: sqlite3.Connection) -> None:
+    """两免一补: schools, students, dated aid standards and exemption records.
+
+    ``students.student_no`` (学籍号) is the student's one identity: unique among live rows, kept
+    when the student changes school. ``exemptions`` copy the 学籍号, grade and boarding status of the
+    student at the time of the grant, so that a record stays checkable after the student moves on;
+    a student is exempted once per item and semester (unique among live rows, by 学籍号 — the write
+    door says which school and date came first before this index would ever refuse a row).
+
+    ``aid_standards`` are district-wide data (office ``DISTRICT``) like org units and users: edited
+    by the administrator through ``desktop.store.exemption`` (audited there), seeded here — like
+    the schema, without audit rows — with deterministic ids, so that every installation refers to
+    the same standard rows:
+
+    - 寄宿生生活补助 (元/生·年): 小学 1000, 初中 1250 from 2011 autumn to 2023; 1250 / 1500 from 2024;
+    - 非寄宿生生活补助, for students from poor families, at half the boarders' rate since 2019
+      autumn: 500 / 625, from 2024 625 / 750;
+    - 免学杂费 and 免教科书费, uniform for town and country since 2016 spring (国发〔2015〕67号):
+      illustrative provincial values — 学杂费 小学 300, 初中 400; 教科书 小学 105, 初中 180 元/年.
+      Provinces set their own; the administrator edits them (they are data, never code).
+    """
+    run_script(
+        conn,
+        f"""
+        CREATE TABLE schools (
+            {SYNC_COLUMNS},
+            community_id TEXT NOT NULL REFERENCES org_units(id),
+            code TEXT NOT NULL,
+            name TEXT NOT NULL,
+            stage TEXT NOT NULL,
+            boarding INTEGER NOT NULL DEFAULT 0 CHECK (boarding IN (0, 1))
+        );
+        CREATE UNIQUE INDEX schools_code ON schools(code) WHERE deleted = 0;
+        CREATE INDEX schools_community ON schools(community_id, name) WHERE deleted = 0;
+        CREATE INDEX schools_office ON schools(office, name) WHERE deleted = 0;
+
+        -- community_id is the school's; grade 1–9 (七年级 = 初一); enrolled_on / left_on bound the
+        -- semesters in which the student is enrolled at school_id.
+        CREATE TABLE students (
+            {SYNC_COLUMNS},
+            community_id TEXT NOT NULL REFERENCES org_units(id),
+            school_id TEXT NOT NULL REFERENCES schools(id),
+            student_no TEXT NOT NULL,
+            no_tail TEXT NOT NULL,
+            name TEXT NOT NULL,
+            pinyin TEXT NOT NULL DEFAULT '',
+            sex TEXT CHECK (sex IN ('M', 'F')),
+            birth_date TEXT,
+            id_number TEXT,
+            grade INTEGER NOT NULL CHECK (grade BETWEEN 1 AND 9),
+            class_name TEXT,
+            boarding INTEGER NOT NULL DEFAULT 0 CHECK (boarding IN (0, 1)),
+            hardship TEXT,
+            hardship_confirmed_on TEXT,
+            enrolled_on TEXT,
+            left_on TEXT
+        );
+        CREATE UNIQUE INDEX students_no ON students(student_no) WHERE deleted = 0;
+        -- a school's students: the semester batch and the school's list
+        CREATE INDEX students_school ON students(school_id, grade, class_name, pinyin)
+            WHERE deleted = 0;
+        CREATE INDEX students_office_name ON students(office, name) WHERE deleted = 0;
+        CREATE INDEX students_pinyin ON students(pinyin, name) WHERE deleted = 0;
+        CREATE INDEX students_tail ON students(no_tail) WHERE deleted = 0;
+        CREATE INDEX students_id_number ON students(id_number)
+            WHERE id_number IS NOT NULL AND deleted = 0;
+
+        -- 元 per student and year, in 分; boarding NULL = boarders and non-boarders alike.
+        CREATE TABLE aid_standards (
+            {SYNC_COLUMNS},
+            item TEXT NOT NULL,
+            stage TEXT NOT NULL,
+            boarding INTEGER CHECK (boarding IN (0, 1)),
+            amount_fen INTEGER NOT NULL CHECK (amount_fen > 0),
+            effective_from TEXT NOT NULL,
+            effective_to TEXT,
+            note TEXT,
+            CHECK (effective_to IS NULL OR effective_to >= effective_from)
+        );
+        CREATE INDEX aid_standards_key ON aid_standards(item, stage, effective_from)
+            WHERE deleted = 0;
+
+        -- One record per student, item and semester; record date = granted_on.
+        CREATE TABLE exemptions (
+            {SYNC_COLUMNS},
+            community_id TEXT NOT NULL REFERENCES org_units(id),
+            school_id TEXT NOT NULL REFERENCES schools(id),
+            student_id TEXT NOT NULL REFERENCES students(id),
+            student_no TEXT NOT NULL,
+            grade INTEGER NOT NULL CHECK (grade BETWEEN 1 AND 9),
+            boarding INTEGER NOT NULL CHECK (boarding IN (0, 1)),
+            school_year TEXT NOT NULL,
+            semester TEXT NOT NULL,
+            item TEXT NOT NULL,
+            standard_id TEXT NOT NULL REFERENCES aid_standards(id),
+            amount_fen INTEGER NOT NULL CHECK (amount_fen > 0),
+            granted_on TEXT NOT NULL,
+            method TEXT NOT NULL,
+            note TEXT
+        );
+        CREATE UNIQUE INDEX exemptions_once ON exemptions(student_no, semester, item)
+            WHERE deleted = 0;
+        CREATE INDEX exemptions_student ON exemptions(student_id, semester, item) WHERE deleted = 0;
+        -- covering: the semester × school × item summary, and lists filtered by semester
+        CREATE INDEX exemptions_semester ON exemptions(
+            semester, school_id, item, student_no, amount_fen, deleted
+        ) WHERE deleted = 0;
+        -- covering: distinct students and amounts of a period (the quarterly report)
+        CREATE INDEX exemptions_granted ON exemptions(
+            granted_on, office, community_id, item, student_no, amount_fen, deleted
+        ) WHERE deleted = 0;
+        CREATE INDEX exemptions_standard ON exemptions(standard_id) WHERE deleted = 0;
+        """,
+    )
+    stamp = "2026-01-01T00:00:00.000+08:00"  # the same seed rows in every installation
+    namespace = uuid.UUID("6f1c2a4e-9b7d-4c1e-8a53-2d0b6e7f4a91")
+    # fmt: off
+    seeds = [  # item, stage, boarding, 元 per year, from, to, note
+        ("fees", "primary", None, 300, "2016-03-01", None, "城乡统一免学杂费（示例，以省定为准）"),
+        ("fees", "junior", None, 400, "2016-03-01", None, "城乡统一免学杂费（示例，以省定为准）"),
+        ("textbooks", "primary", None, 105, "2016-03-01", None, "免费提供教科书（示例，以省定为准）"),
+        ("textbooks", "junior", None, 180, "2016-03-01", None, "免费提供教科书（示例，以省定为准）"),
+        ("boarding", "primary", 1, 1000, "2011-09-01", "2023-12-31", "每生每天4元，按250天计"),
+        ("boarding", "junior", 1, 1250, "2011-09-01", "2023-12-31", "每生每天5元，按250天计"),
+        ("boarding", "primary", 1, 1250, "2024-01-01", None, "2024年起提高"),
+        ("boarding", "junior", 1, 1500, "2024-01-01", None, "2024年起提高"),
+        ("nonboarding", "primary", 0, 500, "2019-09-01", "2023-12-31", "按寄宿生标准的一半"),
+        ("nonboarding", "junior", 0, 625, "2019-09-01", "2023-12-31", "按寄宿生标准的一半"),
+        ("nonboarding", "primary", 0, 625, "2024-01-01", None, "按寄宿生标准的一半"),
+        ("nonboarding", "junior", 0, 750, "2024-01-01", None, "按寄宿生标准的一半"),
+    ]
+    # fmt: on
+    rows = []
+    for item, stage, boarding, yuan, start, end, note in seeds:
+        record_id = str(uuid.uuid5(namespace, f"{item}/{stage}/{boarding}/{start}"))
+        rows.append(
+            (record_id, "DISTRICT", 1, stamp, "system", 0, item, stage, boarding, yuan * 100)
+            + (start, end, note)
+        )
+    conn.executemany(
+        "INSERT INTO aid_standards(id, office, rev, updated_at, updated_by, deleted, item, stage,"
+        " boarding, amount_fen, effective_from, effective_to, note)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        rows,
+    )
+
+
 def run_script(conn: sqlite3.Connection, script: str) -> None:
     """Run a multi-statement script inside the caller's transaction.
 
@@ -368,6 +516,7 @@ LADDER: tuple[Step, ...] = (
         "康检: roster, campaigns, checks, totals, screening, newly-weds, procedures",
         _v3_kangjian,
     ),
+    Step(4, "两免一补: schools, students, aid standards, exemptions", _exemption_tables),
 )
 
 LATEST = LADDER[-1].version

@@ -64,4 +64,5 @@ register(TableSpec("funds", "事业费", "population", "period_end", community_c
 
 # Programme tables register themselves when their module is imported; importing them here means
 # that whoever uses the door (which looks specs up in this module) sees every table.
+from desktop.store import exemption as _exemption  # noqa: E402, F401
 from desktop.store import kangjian as _kangjian  # noqa: E402, F401

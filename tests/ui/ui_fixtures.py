@@ -181,3 +181,70 @@ def add_kangjian(db: sqlite_utils.Database, today: date | None = None) -> Kangji
 
 EX_SEMESTER = "2026春"
 
+
+@dataclass
+class Exemption:
+    """The schools and students added by :func:`add_exemption` (ids by short names)."""
+
+    schools: dict[str, str]  # "cg_primary", "cg_junior", "df_nine" → school id
+    students: dict[str, str]  # 学籍号 → student id
+    numbers: dict[str, str]  # short name → 学籍号
+
+
+def student_number(born: date, seq: int) -> str:
+    """A G 学籍号 (G + a valid ID number); odd ``seq`` a boy."""
+    return "G" + make_id("419902", born, seq)
+
+
+def add_exemption(db: sqlite_utils.Database) -> Exemption:
+    """Three schools and eleven students, written through the door as a clerk would, and a
+    reviewer of 城关街道 (``cg_reviewer`` / ``demo``).
+
+    城关一小 (CG, 东关社区, primary, boarding): six students in grades 1–6; ``p1`` (boarder) has
+    低保 confirmed 2025-09-01, ``p2`` (day pupil) 脱贫 confirmed 2025-10-01, ``p3`` 孤儿 without a
+    confirmation date. 城关初中 (CG, 西街社区, junior, day school): three students in grades 7–9,
+    ``j1`` with 残疾 confirmed 2025-09-01. 新华九年制学校 (DF, 新华社区, nine-year, boarding): two."""
+    from desktop.store.exemption import student_values
+
+    tree = OrgTree.load(db)
+    community = {u.name: u.id for u in tree.communities()}
+    cg = next(u.id for u in tree.offices() if u.code == "CG")
+    if not db.execute("SELECT 1 FROM users WHERE name = 'cg_reviewer'").fetchone():
+        create_user(db, SYSTEM, "cg_reviewer", PASSWORD, "reviewer", cg, display_name="赵敏")
+    door = WriteDoor(db, SYSTEM)
+    schools = {
+        "cg_primary": door.insert("schools", {
+            "code": "4199020001", "name": "城关一小", "stage": "primary",
+            "community_id": community["东关社区"], "boarding": 1}),
+        "cg_junior": door.insert("schools", {
+            "code": "4199020002", "name": "城关初中", "stage": "junior",
+            "community_id": community["西街社区"], "boarding": 0}),
+        "df_nine": door.insert("schools", {
+            "code": "4199020003", "name": "新华九年制学校", "stage": "nine_year",
+            "community_id": community["新华社区"], "boarding": 1}),
+    }
+    people = [  # short name, school, grade, born, seq, boarding, hardship, confirmed
+        ("p1", "cg_primary", 1, date(2019, 3, 5), 11, 1, "dibao", "2025-09-01"),
+        ("p2", "cg_primary", 2, date(2018, 4, 6), 12, 0, "lifted", "2025-10-01"),
+        ("p3", "cg_primary", 3, date(2017, 5, 7), 13, 0, "orphan", None),
+        ("p4", "cg_primary", 4, date(2016, 6, 8), 14, 1, None, None),
+        ("p5", "cg_primary", 5, date(2015, 7, 9), 15, 0, None, None),
+        ("p6", "cg_primary", 6, date(2014, 8, 10), 16, 0, None, None),
+        ("j1", "cg_junior", 7, date(2013, 9, 11), 17, 0, "disabled", "2025-09-01"),
+        ("j2", "cg_junior", 8, date(2012, 10, 12), 18, 0, None, None),
+        ("j3", "cg_junior", 9, date(2011, 11, 13), 19, 0, None, None),
+        ("n1", "df_nine", 3, date(2017, 12, 14), 20, 1, "tekun", "2025-09-01"),
+        ("n2", "df_nine", 8, date(2012, 1, 15), 21, 0, None, None),
+    ]
+    names = ("张晓明", "王丽", "李强", "赵静", "刘洋", "陈晨", "杨帆", "黄磊", "周婷", "吴昊", "郑爽")
+    students, numbers = {}, {}
+    for (short, school, grade, born, seq, boarding, hardship, confirmed), name in zip(
+            people, names, strict=True):
+        number = student_number(born, seq)
+        values = student_values(db, school_id=schools[school], student_no=number, name=name,
+                                grade=grade, class_name="1班", boarding=boarding,
+                                hardship=hardship, hardship_confirmed_on=confirmed,
+                                enrolled_on="2025-09-01")
+        students[number] = door.insert("students", values)
+        numbers[short] = number
+    return Exemption(schools, students, numbers)

@@ -1,21 +1,135 @@
-"""两免一补: schools, students and fee exemptions (placeholder for now)."""
+"""两免一补: five pages — 学校, 学生, 学期发放 (the semester batch), 减免记录 (records, the summary
+per school × semester × item and the period's figure) and 补助标准 (the dated aid standards) —
+and 导入… for schools, students and exemption records.
+
+The schools page is built with the tab (it is the first page); the others are built when first
+shown. The tab is ready once the schools list has painted.
+"""
 
 from __future__ import annotations
 
-from desktop.ui.tabs.base import PlaceholderTab
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QTabWidget, QVBoxLayout, QWidget
+
+from desktop.ui.context import AppContext
+from desktop.ui.exemption.batch import BatchPage
+from desktop.ui.exemption.records import RecordsPage
+from desktop.ui.exemption.schools import SchoolsPage
+from desktop.ui.exemption.standards import StandardsPage
+from desktop.ui.exemption.students import StudentsPage
+from desktop.ui.tabs.base import PaintWatcher, Tab, heading
+
+if TYPE_CHECKING:
+    from desktop.ui.import_dialog import ImportDialog
+
+# import kind → the tables an import of it changes (announced so that the pages refresh)
+IMPORT_KINDS = {
+    "schools": ("schools",),
+    "students": ("students",),
+    "exemptions": ("exemptions",),
+}
+PAGE_SCHOOLS, PAGE_STUDENTS, PAGE_BATCH, PAGE_RECORDS, PAGE_STANDARDS = range(5)
+PAGE_CLASSES: dict[int, type[StudentsPage | BatchPage | RecordsPage | StandardsPage]] = {
+    PAGE_STUDENTS: StudentsPage,
+    PAGE_BATCH: BatchPage,
+    PAGE_RECORDS: RecordsPage,
+    PAGE_STANDARDS: StandardsPage,
+}
+# the import kind 导入… offers first on each page
+PAGE_IMPORT = {
+    PAGE_SCHOOLS: "schools",
+    PAGE_STUDENTS: "students",
+    PAGE_BATCH: "exemptions",
+    PAGE_RECORDS: "exemptions",
+    PAGE_STANDARDS: "students",
+}
 
 
-class ExemptionTab(PlaceholderTab):
+class ExemptionTab(Tab):
     key = "exemption"
 
-    def content(self) -> tuple[str, str, list[str]]:
-        return (
-            self.tr("两免一补"),
-            self.tr("义务教育阶段学生免学杂费、免教科书费和家庭经济困难学生生活补助。"),
-            [
-                self.tr("学校与学生：学籍号校验，学段、年级、寄宿和困难类型"),
-                self.tr("资助记录：按学年、学期和项目录入或导入，金额按标准自动计算"),
-                self.tr("核查：同一学生同一学期同一项目只能享受一次，标出在两所学校登记的学生"),
-                self.tr("汇总：受助学生人数和资助金额（万元）"),
-            ],
-        )
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__(ctx, parent)
+        self.schools = SchoolsPage(ctx)
+        self.import_button = QPushButton(self.tr("导入…"))
+        self.import_button.setToolTip(self.tr("从 Excel / CSV 导入学校、学生名册或资助记录"))
+        self.import_button.clicked.connect(lambda: self.open_import())
+
+        self.pages = QTabWidget()
+        self.pages.setDocumentMode(True)
+        self.pages.addTab(self.schools, self.tr("学校"))
+        for label in (
+            self.tr("学生"),
+            self.tr("学期发放"),
+            self.tr("减免记录"),
+            self.tr("补助标准"),
+        ):
+            self.pages.addTab(QWidget(), label)
+        self.pages.currentChanged.connect(self._build)
+
+        top = QHBoxLayout()
+        top.setSpacing(8)
+        top.addWidget(heading(self.tr("两免一补")))
+        top.addStretch(1)
+        top.addWidget(self.import_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 14, 16, 12)
+        layout.setSpacing(6)
+        layout.addLayout(top)
+        layout.addWidget(self.pages, 1)
+        PaintWatcher(self.schools.view.viewport(), self.mark_ready)
+
+    # -- pages ------------------------------------------------------------------------------
+
+    def show_page(self, index: int) -> QWidget:
+        page = self._build(index)
+        self.pages.setCurrentIndex(index)
+        return page
+
+    def _build(self, index: int) -> QWidget:
+        existing = self.pages.widget(index)
+        assert existing is not None
+        cls = PAGE_CLASSES.get(index)
+        if cls is None or isinstance(existing, cls):
+            return existing
+        page = cls(self.ctx)
+        label = self.pages.tabText(index)
+        blocked = self.pages.blockSignals(True)
+        self.pages.removeTab(index)
+        self.pages.insertTab(index, page, label)
+        self.pages.setCurrentIndex(index)
+        self.pages.blockSignals(blocked)
+        existing.deleteLater()
+        return page
+
+    def students_page(self) -> StudentsPage:
+        page = self.show_page(PAGE_STUDENTS)
+        assert isinstance(page, StudentsPage)
+        return page
+
+    def batch_page(self) -> BatchPage:
+        page = self.show_page(PAGE_BATCH)
+        assert isinstance(page, BatchPage)
+        return page
+
+    def records_page(self) -> RecordsPage:
+        page = self.show_page(PAGE_RECORDS)
+        assert isinstance(page, RecordsPage)
+        return page
+
+    def standards_page(self) -> StandardsPage:
+        page = self.show_page(PAGE_STANDARDS)
+        assert isinstance(page, StandardsPage)
+        return page
+
+    # -- import -----------------------------------------------------------------------------
+
+    def open_import(self, kind: str | None = None) -> ImportDialog:
+        # imported on first use: the import machinery costs start-up time the tab need not pay
+        from desktop.ui.import_dialog import ImportDialog
+
+        kind = kind or PAGE_IMPORT.get(self.pages.currentIndex(), "students")
+        dialog = ImportDialog(self.ctx, IMPORT_KINDS, kind=kind, parent=self)
+        dialog.open()
+        return dialog
