@@ -84,7 +84,6 @@ import sqlite_utils
 from desktop.domain import pinyin
 from desktop.domain.choices import EXEMPTION_ITEMS, HARDSHIP, SCHOOL_STAGES, SEX, ChoiceList
 from desktop.domain.errors import Problem, ValidationError
-from desktop.domain.ids import mask_id
 from desktop.domain.exemption import (
     ALLOWANCE_ITEMS,
     DEFAULT_METHOD,
@@ -112,6 +111,7 @@ from desktop.domain.exemption import (
     validate_standard,
     validate_student,
 )
+from desktop.domain.ids import mask_id
 from desktop.domain.money import format_wan, format_yuan
 from desktop.domain.periods import Period, parse_period
 from desktop.domain.uuid7 import uuid7
