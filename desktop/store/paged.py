@@ -18,6 +18,7 @@ from typing import Any
 
 PAGE_SIZE = 200
 FIRST_CHUNK = 2000
+JUMP = 4 * FIRST_CHUNK  # further than this past the rowids read so far is a jump
 CACHED_PAGES = 16
 
 
@@ -89,7 +90,12 @@ class PagedResult:
         )
         while len(self.rowids) < want:
             have = len(self.rowids)
-            size = max(FIRST_CHUNK, have, want - have)  # doubling: total cost stays ~2 scans
+            if want - have > JUMP:
+                # A jump (the scroll bar dragged far): every further OFFSET query would walk the
+                # index from the start again, so read all the rest in one pass instead.
+                size = self.count - have
+            else:
+                size = max(FIRST_CHUNK, have, want - have)  # doubling: ~2 scans in all
             got = [r[0] for r in self.conn.execute(sql, [*self.query.params, size, have])]
             self.rowids.extend(got)
             if len(got) < size:  # rows vanished since the count: trust what is there
