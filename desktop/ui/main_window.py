@@ -24,7 +24,7 @@ from desktop.ui.about import AboutDialog
 from desktop.ui.context import AppContext
 from desktop.ui.forms import app_icon
 from desktop.ui.i18n import QT_TRANSLATE_NOOP, fill
-from desktop.ui.tabs.base import Tab
+from desktop.ui.tabs.base import Tab, swap_in
 from desktop.ui.tabs.charts import ChartsTab
 from desktop.ui.tabs.exemption import ExemptionTab
 from desktop.ui.tabs.kangjian import KangjianTab
@@ -93,15 +93,7 @@ class MainWindow(QMainWindow):
             index = self.tab_keys().index(key)
             page = TABS[index][2](self.ctx, self)
             self.tab_pages[key] = page
-            current = self.tabs.currentIndex()
-            blocked = self.tabs.blockSignals(True)
-            stand_in = self.tabs.widget(index)
-            self.tabs.removeTab(index)
-            self.tabs.insertTab(index, page, self.tab_labels[key])
-            self.tabs.setCurrentIndex(current)
-            self.tabs.blockSignals(blocked)
-            if stand_in is not None:
-                stand_in.deleteLater()
+            swap_in(self.tabs, index, page, select=False)
         return page
 
     def select_tab(self, name: str) -> Tab:

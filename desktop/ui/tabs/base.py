@@ -9,9 +9,25 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from desktop.ui.context import AppContext
+
+
+def swap_in(tabs: QTabWidget, index: int, page: QWidget, *, select: bool) -> None:
+    """Put ``page`` at ``index`` in place of its empty stand-in (pages built on first show),
+    keeping the label and emitting no signals; ``select`` makes it current, else the current
+    tab stays."""
+    label = tabs.tabText(index)
+    current = tabs.currentIndex()
+    blocked = tabs.blockSignals(True)
+    stand_in = tabs.widget(index)
+    tabs.removeTab(index)
+    tabs.insertTab(index, page, label)
+    tabs.setCurrentIndex(index if select else current)
+    tabs.blockSignals(blocked)
+    if stand_in is not None:
+        stand_in.deleteLater()
 
 
 class Tab(QWidget):

@@ -18,7 +18,7 @@ from desktop.ui.exemption.records import RecordsPage
 from desktop.ui.exemption.schools import SchoolsPage
 from desktop.ui.exemption.standards import StandardsPage
 from desktop.ui.exemption.students import StudentsPage
-from desktop.ui.tabs.base import PaintWatcher, Tab, heading
+from desktop.ui.tabs.base import PaintWatcher, Tab, heading, swap_in
 
 if TYPE_CHECKING:
     from desktop.ui.import_dialog import ImportDialog
@@ -94,13 +94,7 @@ class ExemptionTab(Tab):
         if cls is None or isinstance(existing, cls):
             return existing
         page = cls(self.ctx)
-        label = self.pages.tabText(index)
-        blocked = self.pages.blockSignals(True)
-        self.pages.removeTab(index)
-        self.pages.insertTab(index, page, label)
-        self.pages.setCurrentIndex(index)
-        self.pages.blockSignals(blocked)
-        existing.deleteLater()
+        swap_in(self.pages, index, page, select=True)
         return page
 
     def students_page(self) -> StudentsPage:

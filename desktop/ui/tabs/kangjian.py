@@ -38,7 +38,7 @@ from desktop.ui.kangjian.roster import (
 from desktop.ui.kangjian.totals import TotalsPage
 from desktop.ui.kangjian.unchecked import UncheckedPage
 from desktop.ui.kangjian.woman_form import WomanDialog
-from desktop.ui.tabs.base import PaintWatcher, Tab, heading
+from desktop.ui.tabs.base import PaintWatcher, Tab, heading, swap_in
 
 if TYPE_CHECKING:
     from desktop.ui.import_dialog import ImportDialog
@@ -190,13 +190,7 @@ class KangjianTab(Tab):
         else:
             page = self.totals = TotalsPage(self.ctx)
         page.set_campaign(self.current_choice())
-        label = self.pages.tabText(index)
-        blocked = self.pages.blockSignals(True)
-        self.pages.removeTab(index)
-        self.pages.insertTab(index, page, label)
-        self.pages.setCurrentIndex(index)
-        self.pages.blockSignals(blocked)
-        existing.deleteLater()
+        swap_in(self.pages, index, page, select=True)
         return page
 
     def checkin_page(self) -> CheckinPanel:
