@@ -80,7 +80,6 @@ class NameMaker:
         self._random = rng.random  # draws go through random() only: fast and reproducible
         self._surnames = [s for s, _ in SURNAMES]
         self._cum = list(accumulate(w for _, w in SURNAMES))
-        self._initials: dict[str, str] = {}
 
     def _pick(self, items: Sequence[str]) -> str:
         return items[int(self._random() * len(items))]
@@ -115,11 +114,8 @@ class NameMaker:
         return self.surname() + self._pick(BOYS if sex == "M" else GIRLS)
 
     def initials(self, name: str) -> str:
-        """Pinyin initials for the search box, computed once per distinct name."""
-        found = self._initials.get(name)
-        if found is None:
-            found = self._initials[name] = initials(name)
-        return found
+        """Pinyin initials for the search box (domain.pinyin remembers them per name)."""
+        return initials(name)
 
     def mobile(self) -> str:
         return self._pick(MOBILE_PREFIXES) + f"{int(self._random() * 100_000_000):08d}"

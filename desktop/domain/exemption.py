@@ -371,6 +371,21 @@ def hardship_confirmed(hardship: Any, confirmed_on: Any, day: date | str) -> boo
     return str(confirmed_on)[:10] <= iso
 
 
+def enrolment_problem(name: Any, enrolled_on: Any, left_on: Any, semester: str) -> str | None:
+    """Why a student was not at school in ``semester`` (None when they were): aid goes only to
+    students at school, whether by batch, by hand or by import.
+
+    Only leaving is judged: ``left_on`` ends schooling (graduation, moving away), while
+    ``enrolled_on`` is the date the student entered their *current* school, so a student now at a
+    junior school was still at school, at their primary school, in the semesters before it.
+    ``enrolled_on`` is kept in the signature so callers pass the record as it is."""
+    del enrolled_on  # see above
+    period = semester_period(semester)
+    if left_on and str(left_on) <= period.start.isoformat():
+        return f"{name or '该学生'}已于 {left_on} 离校，{semester}不在校，不能享受资助"
+    return None
+
+
 def hardship_problem(
     hardship: Any, confirmed_on: Any, day: date | str, name: str = ""
 ) -> str | None:

@@ -8,6 +8,7 @@ a heteronym). pypinyin is imported inside the functions to keep start-up lean.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -74,8 +75,12 @@ def full(name: str) -> str:
     return "".join(_syllables(name))
 
 
+@functools.lru_cache(maxsize=1 << 17)
 def initials(name: str) -> str:
     """Lower-case initial of each syllable: 张秀兰 → 'zxl', 曾小贤 → 'zxx'.
+
+    Remembered per name (names repeat: a register of a million people has tens of thousands of
+    distinct names), so imports, batches and the demo need no caches of their own.
 
     Latin letters and digits are kept, lower-cased ('Tom李' → 'toml'); other marks such as
     the '·' in 阿依古丽·买买提 are dropped.

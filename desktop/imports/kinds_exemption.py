@@ -11,12 +11,12 @@ the database is reported, never doubled.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import sqlite_utils
 
+from desktop.domain import pinyin
 from desktop.domain.choices import EXEMPTION_ITEMS, HARDSHIP, SCHOOL_STAGES, SEX
 from desktop.domain.errors import Problem, ValidationError
 from desktop.domain.exemption import (
@@ -39,11 +39,10 @@ from desktop.domain.exemption import (
     validate_student,
 )
 from desktop.domain.money import format_yuan
+from desktop.imports.helpers import distinct_chunks
 from desktop.imports.spec import Field, ImportKind, RowContext, register_kind
 from desktop.store.door import CancelCheck, Progress, WriteDoor
-from desktop.store.exemption import initials, load_standards, parse_semester
-
-CHUNK = 500
+from desktop.store.exemption import load_standards, parse_semester
 
 STUDENT_NO_FIELD = Field(
     "student_no",
@@ -71,11 +70,6 @@ SCHOOL_CODE_FIELD = Field(
     synonyms=("学校标识码", "学校编码", "学校编号"),
     width=14,
 )
-
-
-def _chunks(values: Iterable[Any]) -> list[list[Any]]:
-    distinct = list(dict.fromkeys(v for v in values if v))
-    return [distinct[i : i + CHUNK] for i in range(0, len(distinct), CHUNK)]
 
 
 def _fold(text: Any) -> str:
@@ -232,7 +226,7 @@ def _validate_school_row(row: dict[str, Any], ctx: RowContext) -> list[Problem]:
 
 def _existing_schools(db: sqlite_utils.Database, rows: list[dict[str, Any]]) -> dict[tuple, str]:
     found: dict[tuple, str] = {}
-    for chunk in _chunks(r["code"] for r in rows):
+    for chunk in distinct_chunks(r["code"] for r in rows):
         for code, name in db.execute(
             "SELECT code, name FROM schools WHERE deleted = 0"
             f" AND code IN ({','.join('?' * len(chunk))})",
@@ -354,7 +348,7 @@ def _validate_student_row(row: dict[str, Any], ctx: RowContext) -> list[Problem]
         "student_no": number.number,
         "no_tail": number.tail,
         "name": row["name"],
-        "pinyin": initials(row["name"]),
+        "pinyin": pinyin.initials(row["name"]),
         "sex": sex,
         "birth_date": birth,
         "id_number": id_number,
@@ -376,7 +370,7 @@ def _validate_student_row(row: dict[str, Any], ctx: RowContext) -> list[Problem]
 
 def _existing_students(db: sqlite_utils.Database, rows: list[dict[str, Any]]) -> dict[tuple, str]:
     found: dict[tuple, str] = {}
-    for chunk in _chunks(r["student_no"] for r in rows):
+    for chunk in distinct_chunks(r["student_no"] for r in rows):
         for number, name, school, grade in db.execute(
             "SELECT s.student_no, s.name, c.name, s.grade FROM students AS s"
             " JOIN schools AS c ON c.id = s.school_id WHERE s.deleted = 0"
@@ -555,7 +549,7 @@ def _validate_exemption_row(row: dict[str, Any], ctx: RowContext) -> list[Proble
 def _existing_exemptions(db: sqlite_utils.Database, rows: list[dict[str, Any]]) -> dict[tuple, str]:
     wanted = {(r["student_no"], r["semester"], r["item"]) for r in rows}
     found: dict[tuple, str] = {}
-    for chunk in _chunks(r["student_no"] for r in rows):
+    for chunk in distinct_chunks(r["student_no"] for r in rows):
         for number, key, item, day, school, amount in db.execute(
             "SELECT e.student_no, e.semester, e.item, e.granted_on, c.name, e.amount_fen"
             " FROM exemptions AS e JOIN schools AS c ON c.id = e.school_id WHERE e.deleted = 0"

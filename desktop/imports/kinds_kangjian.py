@@ -10,7 +10,6 @@ at the file's own headers.
 
 from __future__ import annotations
 
-import functools
 from datetime import date
 from typing import Any
 
@@ -38,11 +37,10 @@ from desktop.domain.kangjian import (
     validate_procedure,
     validate_woman,
 )
+from desktop.imports.helpers import distinct_chunks
 from desktop.imports.spec import Field, ImportKind, RowContext, register_kind
 from desktop.store.door import CancelCheck, Progress, WriteDoor
 from desktop.store.kangjian import list_campaigns
-
-CHUNK = 500
 
 ID_FIELD = Field(
     "id_number",
@@ -70,11 +68,6 @@ def _in(column: str, values: list[Any]) -> tuple[str, list[Any]]:
     return f"{column} IN ({','.join('?' * len(values))})", values
 
 
-def _chunks(values: list[Any]) -> list[list[Any]]:
-    distinct = list(dict.fromkeys(v for v in values if v))
-    return [distinct[i : i + CHUNK] for i in range(0, len(distinct), CHUNK)]
-
-
 def _remapped(exc: ValidationError, numbers: list[int]) -> ValidationError:
     """A door refusal of a subset of the rows, renumbered as rows of the whole list."""
 
@@ -84,11 +77,6 @@ def _remapped(exc: ValidationError, numbers: list[int]) -> ValidationError:
         return numbers[row - 1]
 
     return ValidationError(Problem(p.field, p.message, where(p.row)) for p in exc.problems)
-
-
-@functools.lru_cache(maxsize=65536)
-def _initials(name: str) -> str:
-    return pinyin.initials(name)
 
 
 # -- women: the roster ----------------------------------------------------------------------------
@@ -204,7 +192,7 @@ _ROSTER_KEYS = (
 
 def _existing_women(db: sqlite_utils.Database, rows: list[dict[str, Any]]) -> dict[tuple, str]:
     found: dict[tuple, str] = {}
-    for chunk in _chunks([r["id_number"] for r in rows]):
+    for chunk in distinct_chunks([r["id_number"] for r in rows]):
         where, params = _in("t.id_number", chunk)
         for number, name, community, entered in db.execute(
             "SELECT t.id_number, t.name, o.name, w.entered_on FROM women AS w"
@@ -228,7 +216,7 @@ def _write_women(
         {
             "community_id": r["community"],
             "name": r["name"],
-            "pinyin": _initials(r["name"]),
+            "pinyin": pinyin.initials(r["name"]),
             "id_number": r["id_number"],
             "id_tail": r["id_number"][-4:],
             "sex": "F",
@@ -410,7 +398,7 @@ def _validate_check_row(row: dict[str, Any], ctx: RowContext) -> list[Problem]:
 def _existing_checks(db: sqlite_utils.Database, rows: list[dict[str, Any]]) -> dict[tuple, str]:
     wanted = {(r["campaign"], r["id_number"]) for r in rows}
     found: dict[tuple, str] = {}
-    for chunk in _chunks([r["id_number"] for r in rows]):
+    for chunk in distinct_chunks([r["id_number"] for r in rows]):
         where, params = _in("t.id_number", chunk)
         for campaign, number, record, checked, day, reason in db.execute(
             "SELECT g.name, t.id_number, c.id, c.checked, c.check_date, c.unchecked_reason"
@@ -527,7 +515,7 @@ def _validate_procedure_row(row: dict[str, Any], ctx: RowContext) -> list[Proble
 def _existing_procedures(db: sqlite_utils.Database, rows: list[dict[str, Any]]) -> dict[tuple, str]:
     wanted = {(r["id_number"], r["procedure_type"], r["procedure_date"]) for r in rows}
     found: dict[tuple, str] = {}
-    for chunk in _chunks([r["id_number"] for r in rows]):
+    for chunk in distinct_chunks([r["id_number"] for r in rows]):
         where, params = _in("id_number", chunk)
         for number, kind, day, name, hospital in db.execute(
             "SELECT id_number, procedure_type, procedure_date, name, hospital FROM procedures"

@@ -71,7 +71,6 @@ Writing (each raises ``ValidationError`` with problems naming fields, ``AccessDe
 
 from __future__ import annotations
 
-import functools
 import re
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
@@ -92,6 +91,7 @@ from desktop.domain.exemption import (
     STUDENT_NO,
     Standard,
     amount_problem,
+    enrolment_problem,
     grade_label,
     grade_problems,
     grant_window,
@@ -153,12 +153,6 @@ def _rows_in(
 
 def _short(record_id: str) -> str:
     return f"{record_id[:8]}…"
-
-
-@functools.lru_cache(maxsize=65536)
-def initials(name: str) -> str:
-    """Pinyin initials of a name, remembered (names repeat a lot in a school list)."""
-    return pinyin.initials(name)
 
 
 def _who(name: Any, student_no: Any) -> str:
@@ -608,7 +602,7 @@ def student_values(
         "student_no": number,
         "no_tail": number[-4:],
         "name": name,
-        "pinyin": initials(name),
+        "pinyin": pinyin.initials(name),
         "sex": sex,
         "birth_date": birth_date,
         "id_number": id_number or None,
@@ -887,7 +881,8 @@ def check_exemptions(conn: sqlite3.Connection, rows: NumberedRows) -> list[Probl
         r[0]: r
         for r in _rows_in(
             conn,
-            "SELECT id, student_no, name, hardship, hardship_confirmed_on, deleted FROM students"
+            "SELECT id, student_no, name, hardship, hardship_confirmed_on, deleted, enrolled_on,"
+            " left_on FROM students"
             " WHERE id IN ({marks})",
             (rec.get("student_id") for _, rec in rows),
         )
@@ -920,8 +915,11 @@ def check_exemptions(conn: sqlite3.Connection, rows: NumberedRows) -> list[Probl
                 replace(p, row=row) for p in [*found, Problem("学生", "学生不存在或已删除")]
             )
             continue
-        _, number, name, hardship, confirmed_on, _ = student
+        _, number, name, hardship, confirmed_on, _, enrolled_on, left_on = student
         extra: list[Problem] = []
+        absent = enrolment_problem(name, enrolled_on, left_on, str(key))
+        if absent:
+            extra.append(Problem(STUDENT_NO, absent))
         if rec.get("student_no") != number:
             extra.append(
                 Problem(

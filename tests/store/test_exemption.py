@@ -452,3 +452,10 @@ def test_a_clerk_cannot_commit_a_batch_and_messages_mask_the_id_in_a_g_number() 
         commit_batch(FakeDoor(), Batch.__new__(Batch))  # type: ignore[arg-type]
     assert mask_student_no("G11010519491231002X") == "G110105********002X"
     assert mask_student_no("L123456789012345678") == "L123456789012345678"
+
+
+def test_a_student_not_at_school_in_the_semester_is_refused_by_the_door(ex: Ex) -> None:
+    add_student(ex, "王五", "甲小学")
+    ex.door().update("students", ex.students["王五"], {"left_on": "2026-02-01"})
+    with pytest.raises(ValidationError, match="已于 2026-02-01 离校"):
+        grant(ex, "王五", day="2026-03-05")

@@ -30,11 +30,11 @@ from desktop.domain.exemption import (
     DEFAULT_METHOD,
     METHODS,
     STUDENT_NO,
+    enrolment_problem,
     grade_label,
     normalize_student_no,
     parse_student_no,
     school_year_of,
-    semester_period,
 )
 from desktop.domain.money import format_wan
 from desktop.store.exemption import (
@@ -488,26 +488,15 @@ class ExemptionDialog(FormDialog):
         self.general_error.setVisible(bool(text))
 
     def _enrolment_problem(self, semester: str) -> str:
-        """Why the student was not at school in ``semester`` ('' when they were): the batch
-        takes only students enrolled in the semester, and a record keyed by hand should too."""
+        """Why the student was not at school in ``semester`` ('' when they were); the door
+        refuses it too, this says it next to the field before the user confirms."""
         student = self.student or {}
-        period = semester_period(semester)
-        left, enrolled = student.get("left_on"), student.get("enrolled_on")
-        if left and str(left) <= period.start.isoformat():
-            return fill(
-                self.tr("%1 已于 %2 离校，%3 不在校，不能享受资助"),
-                student.get("name"),
-                left,
-                semester,
+        return (
+            enrolment_problem(
+                student.get("name"), student.get("enrolled_on"), student.get("left_on"), semester
             )
-        if enrolled and str(enrolled) > period.end.isoformat():
-            return fill(
-                self.tr("%1 于 %2 入学，%3 尚未在校，不能享受资助"),
-                student.get("name"),
-                enrolled,
-                semester,
-            )
-        return ""
+            or ""
+        )
 
     def validate(self) -> dict[str, Any] | None:
         """The record to write (standard and amount from the store), or None with the
