@@ -485,6 +485,185 @@ def _exemption_tables(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v5_subsidy(conn: sqlite3.Connection) -> None:
+    """帮扶发放: programmes with dated standards, households, qualifications, batches, payments.
+
+    ``subsidy_programmes`` and ``subsidy_standards`` are district-wide data (office ``DISTRICT``),
+    like ``aid_standards``: written by the administrator through ``desktop.store.subsidy`` (audited
+    there) and seeded by that module's ``seed_programmes`` — not here, so that the seed values live
+    in one place with their sources.
+
+    - programme: code (``reward`` 奖励扶助, ``special`` 特别扶助, ``condolence`` 贫困计生户慰问, or
+      a local code), name, level (national / province / city / county), kind: ``person`` (paid per
+      qualified person) or ``household`` (one-off help to a household, cash and / or goods).
+    - standard: programme, category (``SUBSIDY_CATEGORY`` key: 特别扶助 伤残 / 死亡, a local age
+      tier …; NULL = every category), hukou (urban / rural; NULL = both), unit (``year`` 元/人·年,
+      ``month`` 元/人·月, ``once`` one-off), amount in 分, effective_from / effective_to.
+    - household: a 户 in a community, its head (a person on the register), address, hukou, whether
+      it is a 贫困计生户 (poor) and since when; members are people with a relation to the head.
+    - qualification: one row per person, programme and year (the yearly confirmation): status
+      (新增 new / 续发 continued / 暂停 suspended / 退出 exited), status_on (the record's date, for
+      period locks), start_on / end_on of the entitlement, exit reason, confirmed_on / confirmed_by,
+      the public-posting (公示) dates. Head-count identity per programme, category and year:
+      active(Y) = active(Y-1) − exited(Y) + new(Y), active = new + continued.
+    - batch: a programme's payments for a covered period, proposed by a clerk, approved by a
+      reviewer; written (with its payments) in one transaction once approved.
+    - payment: a person (and their household) paid by a programme for a covered period: cash
+      amount_fen plus goods_fen (goods value, 慰问), the standard it came from, the batch, pay_date
+      (the record's date), account type and account number (shown masked), status 待发 / 已发 /
+      失败退回 / 已补发 with return reason and date; a returned payment is re-paid by changing the
+      same row (status 已补发, repaid_on, new account), so it is never counted twice. The write door
+      refuses a second live payment of the same programme to the same person for an overlapping
+      covered period.
+    """
+    run_script(
+        conn,
+        f"""
+        CREATE TABLE subsidy_programmes (
+            {SYNC_COLUMNS},
+            code TEXT NOT NULL,
+            name TEXT NOT NULL,
+            level TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('person', 'household')),
+            note TEXT
+        );
+        CREATE UNIQUE INDEX subsidy_programmes_code ON subsidy_programmes(code) WHERE deleted = 0;
+
+        CREATE TABLE subsidy_standards (
+            {SYNC_COLUMNS},
+            programme_id TEXT NOT NULL REFERENCES subsidy_programmes(id),
+            category TEXT,
+            hukou TEXT,
+            unit TEXT NOT NULL CHECK (unit IN ('year', 'month', 'once')),
+            amount_fen INTEGER NOT NULL CHECK (amount_fen > 0),
+            effective_from TEXT NOT NULL,
+            effective_to TEXT,
+            note TEXT,
+            CHECK (effective_to IS NULL OR effective_to >= effective_from)
+        );
+        CREATE INDEX subsidy_standards_key ON subsidy_standards(programme_id, effective_from)
+            WHERE deleted = 0;
+
+        CREATE TABLE households (
+            {SYNC_COLUMNS},
+            community_id TEXT NOT NULL REFERENCES org_units(id),
+            head_person_id TEXT NOT NULL REFERENCES persons(id),
+            address TEXT,
+            hukou TEXT,
+            poor INTEGER NOT NULL DEFAULT 0 CHECK (poor IN (0, 1)),
+            poor_since TEXT,
+            note TEXT,
+            created_on TEXT NOT NULL
+        );
+        CREATE UNIQUE INDEX households_head ON households(head_person_id) WHERE deleted = 0;
+        CREATE INDEX households_community ON households(community_id, poor) WHERE deleted = 0;
+        CREATE INDEX households_office ON households(office, poor) WHERE deleted = 0;
+
+        CREATE TABLE household_members (
+            {SYNC_COLUMNS},
+            community_id TEXT NOT NULL REFERENCES org_units(id),
+            household_id TEXT NOT NULL REFERENCES households(id),
+            person_id TEXT NOT NULL REFERENCES persons(id),
+            relation TEXT NOT NULL,
+            joined_on TEXT NOT NULL,
+            left_on TEXT
+        );
+        CREATE UNIQUE INDEX household_members_person ON household_members(person_id, household_id)
+            WHERE deleted = 0;
+        CREATE INDEX household_members_household ON household_members(household_id)
+            WHERE deleted = 0;
+
+        CREATE TABLE qualifications (
+            {SYNC_COLUMNS},
+            community_id TEXT NOT NULL REFERENCES org_units(id),
+            person_id TEXT NOT NULL REFERENCES persons(id),
+            household_id TEXT REFERENCES households(id),
+            programme_id TEXT NOT NULL REFERENCES subsidy_programmes(id),
+            category TEXT,
+            year INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            status_on TEXT NOT NULL,
+            start_on TEXT NOT NULL,
+            end_on TEXT,
+            exit_reason TEXT,
+            confirmed_on TEXT,
+            confirmed_by TEXT,
+            posted_from TEXT,
+            posted_to TEXT,
+            note TEXT,
+            CHECK (end_on IS NULL OR end_on >= start_on),
+            CHECK (posted_to IS NULL OR posted_from IS NULL OR posted_to >= posted_from)
+        );
+        CREATE UNIQUE INDEX qualifications_key ON qualifications(person_id, programme_id, year)
+            WHERE deleted = 0;
+        -- covering: head-counts per programme, year, status and category (the identity, the
+        -- report's "确认奖励扶助对象 304 名") and the batch's list of qualified people
+        CREATE INDEX qualifications_year ON qualifications(
+            programme_id, year, status, category, office, community_id, confirmed_on, person_id,
+            deleted
+        ) WHERE deleted = 0;
+        CREATE INDEX qualifications_office ON qualifications(office, year, programme_id)
+            WHERE deleted = 0;
+
+        CREATE TABLE payment_batches (
+            {SYNC_COLUMNS},
+            programme_id TEXT NOT NULL REFERENCES subsidy_programmes(id),
+            batch_no TEXT NOT NULL,
+            covered_start TEXT NOT NULL,
+            covered_end TEXT NOT NULL,
+            pay_date TEXT NOT NULL,
+            people INTEGER NOT NULL CHECK (people >= 0),
+            total_fen INTEGER NOT NULL CHECK (total_fen >= 0),
+            proposed_by TEXT NOT NULL,
+            approved_by TEXT NOT NULL,
+            approved_at TEXT NOT NULL,
+            note TEXT,
+            CHECK (covered_end >= covered_start)
+        );
+        CREATE UNIQUE INDEX payment_batches_no ON payment_batches(batch_no) WHERE deleted = 0;
+        CREATE INDEX payment_batches_date ON payment_batches(pay_date, office) WHERE deleted = 0;
+
+        CREATE TABLE payments (
+            {SYNC_COLUMNS},
+            community_id TEXT NOT NULL REFERENCES org_units(id),
+            person_id TEXT NOT NULL REFERENCES persons(id),
+            household_id TEXT REFERENCES households(id),
+            programme_id TEXT NOT NULL REFERENCES subsidy_programmes(id),
+            qualification_id TEXT REFERENCES qualifications(id),
+            standard_id TEXT REFERENCES subsidy_standards(id),
+            batch_id TEXT REFERENCES payment_batches(id),
+            covered_start TEXT NOT NULL,
+            covered_end TEXT NOT NULL,
+            amount_fen INTEGER NOT NULL CHECK (amount_fen >= 0),
+            goods_fen INTEGER NOT NULL DEFAULT 0 CHECK (goods_fen >= 0),
+            goods_desc TEXT,
+            pay_date TEXT NOT NULL,
+            account_type TEXT,
+            account_no TEXT,
+            status TEXT NOT NULL DEFAULT 'pending',
+            return_reason TEXT,
+            returned_on TEXT,
+            repaid_on TEXT,
+            note TEXT,
+            CHECK (covered_end >= covered_start),
+            CHECK (amount_fen + goods_fen > 0)
+        );
+        -- the double-payment guard: a person's payments of a programme by covered period
+        CREATE INDEX payments_guard ON payments(
+            person_id, programme_id, covered_start, covered_end, deleted
+        ) WHERE deleted = 0;
+        CREATE INDEX payments_batch ON payments(batch_id) WHERE deleted = 0;
+        -- covering: the period's totals per office and programme (people, households, amounts)
+        CREATE INDEX payments_date ON payments(
+            pay_date, office, programme_id, status, community_id, person_id, household_id,
+            amount_fen, goods_fen, deleted
+        ) WHERE deleted = 0;
+        CREATE INDEX payments_programme ON payments(programme_id, covered_start, office)
+            WHERE deleted = 0;
+        """,
+    )
+
+
 def run_script(conn: sqlite3.Connection, script: str) -> None:
     """Run a multi-statement script inside the caller's transaction.
 
@@ -517,6 +696,11 @@ LADDER: tuple[Step, ...] = (
         _v3_kangjian,
     ),
     Step(4, "两免一补: schools, students, aid standards, exemptions", _exemption_tables),
+    Step(
+        5,
+        "帮扶发放: programmes, standards, households, qualifications, batches, payments",
+        _v5_subsidy,
+    ),
 )
 
 LATEST = LADDER[-1].version
