@@ -20,7 +20,7 @@ from typing import Any
 
 import sqlite_utils
 
-from desktop.demo import district, exemption, indicators, kangjian, people
+from desktop.demo import district, exemption, indicators, kangjian, people, subsidy
 from desktop.demo.context import CancelCheck, DemoContext, DemoStep, Progress
 from desktop.resources import resource_path
 from desktop.store.db import open_database
@@ -42,6 +42,7 @@ STEPS: list[DemoStep] = [
     indicators.TARGETS,
     kangjian.KANGJIAN,
     exemption.EXEMPTION,
+    subsidy.SUBSIDY,
 ]
 
 

@@ -249,3 +249,60 @@ BIRTH_POLICY = ChoiceList(
 )
 
 SEX = ChoiceList("性别", [Choice("M", "男", ("男性",)), Choice("F", "女", ("女性",))])
+
+# -- 帮扶发放 (desktop/domain/subsidy.py) -----------------------------------------------------------
+
+SUBSIDY_LEVELS = ChoiceList(
+    "项目级别",
+    [
+        Choice("national", "国家", ("国家级", "中央")),
+        Choice("province", "省", ("省级",)),
+        Choice("city", "市", ("市级",)),
+        Choice("county", "县", ("县级", "区", "区级")),
+    ],
+)
+
+SUBSIDY_KINDS = ChoiceList(
+    "发放对象", [Choice("person", "按人", ("个人",)), Choice("household", "按户", ("家庭",))]
+)
+
+STANDARD_UNITS = ChoiceList(
+    "标准单位",
+    [
+        Choice("year", "元/人·年", ("元/年", "每年", "年")),
+        Choice("month", "元/人·月", ("元/月", "每月", "月")),
+        Choice("once", "一次性", ("元/次", "每次", "次")),
+    ],
+)
+
+SUBSIDY_CATEGORY = ChoiceList(
+    "扶助类别",
+    [
+        Choice("disabled", "伤残", ("独生子女伤残", "子女伤残")),
+        Choice("dead", "死亡", ("独生子女死亡", "子女死亡")),
+        Choice("age55", "55–59周岁", ("55-59周岁", "55至59周岁")),
+    ],
+)
+
+RELATIONS = ChoiceList(
+    "与户主关系",
+    [
+        Choice("head", "户主", ("本人",)),
+        Choice("spouse", "配偶", ("妻", "夫", "妻子", "丈夫")),
+        Choice("child", "子女", ("子", "女", "儿子", "女儿", "长子", "长女", "次子", "次女")),
+        Choice("parent", "父母", ("父亲", "母亲", "父", "母")),
+        ("other", "其他"),
+    ],
+)
+
+EXIT_REASONS = ChoiceList(
+    "退出原因",
+    [
+        Choice("died", "死亡", ("去世", "病故")),
+        Choice("moved_out", "户籍迁出", ("迁出",)),
+        Choice("ineligible", "不再符合条件", ("不符合条件", "条件变化")),
+        Choice("birth", "再生育", ("再生育子女", "收养")),
+        Choice("declined", "本人放弃", ("放弃",)),
+        ("other", "其他"),
+    ],
+)

@@ -490,8 +490,10 @@ def _v5_subsidy(conn: sqlite3.Connection) -> None:
 
     ``subsidy_programmes`` and ``subsidy_standards`` are district-wide data (office ``DISTRICT``),
     like ``aid_standards``: written by the administrator through ``desktop.store.subsidy`` (audited
-    there) and seeded by that module's ``seed_programmes`` — not here, so that the seed values live
-    in one place with their sources.
+    there) and seeded here with deterministic uuid5 ids (the same rows in every installation, so
+    that the district and its offices agree on them): the programmes 奖励扶助 (national, per
+    person), 特别扶助 (national, per person) and 贫困计生户慰问 (county, per household), and the
+    national standards of DOMAIN.md with the dates given in each row's note.
 
     - programme: code (``reward`` 奖励扶助, ``special`` 特别扶助, ``condolence`` 贫困计生户慰问, or
       a local code), name, level (national / province / city / county), kind: ``person`` (paid per
@@ -660,8 +662,78 @@ def _v5_subsidy(conn: sqlite3.Connection) -> None:
         ) WHERE deleted = 0;
         CREATE INDEX payments_programme ON payments(programme_id, covered_start, office)
             WHERE deleted = 0;
+        -- the guard also finds a deleted person row of the same human (by ID number)
+        CREATE INDEX persons_id_number_deleted ON persons(id_number)
+            WHERE id_number IS NOT NULL AND deleted = 1;
         """,
     )
+    stamp = "2026-01-01T00:00:00.000+08:00"  # the same seed rows in every installation
+    namespace = uuid.UUID("3b8e6d2c-5f41-4a7b-9c0e-7d1f2a6b8c53")
+    programmes = [  # code, name, level, kind, note
+        ("reward", "奖励扶助", "national", "person", "农村部分计划生育家庭奖励扶助（2004年起）"),
+        ("special", "特别扶助", "national", "person", "计划生育家庭特别扶助（2008年起）"),
+        ("condolence", "贫困计生户慰问", "county", "household", "节日慰问：现金和/或慰问品"),
+    ]
+    ids = {code: str(uuid.uuid5(namespace, f"programme/{code}")) for code, *_ in programmes}
+    conn.executemany(
+        "INSERT INTO subsidy_programmes(id, office, rev, updated_at, updated_by, deleted, code,"
+        " name, level, kind, note) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        [(ids[p[0]], "DISTRICT", 1, stamp, "system", 0, *p) for p in programmes],
+    )
+    # fmt: off
+    standards = [  # programme, category, hukou, unit, 元, from, to, note
+        ("reward", None, None, "year", 600, "2004-01-01", "2023-12-31",
+         "国家标准：每人每年600元，2004年试点起"),
+        ("reward", None, None, "year", 960, "2024-01-01", None,
+         "每人每年960元；本应用取2024-01-01起执行（各省提标时间不一，以省定为准）"),
+        ("special", "disabled", None, "month", 80, "2008-01-01", "2011-12-31",
+         "2008年起：伤残每人每月80元"),
+        ("special", "dead", None, "month", 100, "2008-01-01", "2011-12-31",
+         "2008年起：死亡每人每月100元"),
+        ("special", "disabled", None, "month", 110, "2012-01-01", "2013-12-31",
+         "2012年起：伤残每人每月110元"),
+        ("special", "dead", None, "month", 135, "2012-01-01", "2013-12-31",
+         "2012年起：死亡每人每月135元"),
+        ("special", "disabled", "urban", "month", 270, "2014-01-01", None,
+         "2014年起城镇：伤残每人每月270元"),
+        ("special", "dead", "urban", "month", 340, "2014-01-01", None,
+         "2014年起城镇：死亡每人每月340元"),
+        ("special", "disabled", "rural", "month", 150, "2014-01-01", "2023-12-31",
+         "2014年起农村：伤残每人每月150元"),
+        ("special", "dead", "rural", "month", 170, "2014-01-01", "2023-12-31",
+         "2014年起农村：死亡每人每月170元"),
+        ("special", "disabled", "rural", "month", 270, "2024-01-01", None,
+         "农村提高到城镇标准；本应用取2024-01-01起（以省定为准）"),
+        ("special", "dead", "rural", "month", 340, "2024-01-01", None,
+         "农村提高到城镇标准；本应用取2024-01-01起（以省定为准）"),
+        ("condolence", None, None, "once", 500, "2020-01-01", None,
+         "县定：每户每次现金500元；慰问品价值按每次发放登记"),
+    ]
+    # fmt: on
+    conn.executemany(
+        "INSERT INTO subsidy_standards(id, office, rev, updated_at, updated_by, deleted,"
+        " programme_id, category, hukou, unit, amount_fen, effective_from, effective_to, note)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        [
+            (str(uuid.uuid5(namespace, f"standard/{code}/{category}/{hukou}/{start}")), "DISTRICT")
+            + (
+                1,
+                stamp,
+                "system",
+                0,
+                ids[code],
+                category,
+                hukou,
+                unit,
+                yuan * 100,
+                start,
+                end,
+                note,
+            )
+            for code, category, hukou, unit, yuan, start, end, note in standards
+        ],
+    )
+
 
 
 def run_script(conn: sqlite3.Connection, script: str) -> None:

@@ -66,3 +66,4 @@ register(TableSpec("funds", "事业费", "population", "period_end", community_c
 # that whoever uses the door (which looks specs up in this module) sees every table.
 from desktop.store import exemption as _exemption  # noqa: E402, F401
 from desktop.store import kangjian as _kangjian  # noqa: E402, F401
+from desktop.store import subsidy as _subsidy  # noqa: E402, F401

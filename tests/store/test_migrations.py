@@ -79,3 +79,24 @@ def test_foreign_file_is_refused(tmp_path: Path) -> None:
     path.write_text("这不是数据库" * 100, encoding="utf-8")
     with pytest.raises(NotADatabase):
         open_database(path)
+
+
+def test_v4_fixture_migrates_to_the_subsidy_tables_with_their_seeds(tmp_path: Path) -> None:
+    path = tmp_path / "v4.db"
+    shutil.copy(FIXTURES / "v4.db", path)
+    db = open_database(path)
+    assert schema_version(db) == migrations.LATEST
+    assert audit.verify(db) == []
+    assert db.execute(
+        "SELECT name FROM exemptions JOIN students ON students.id = student_id"
+    ).fetchone() == ("王一诺",)
+    codes = [r[0] for r in db.execute("SELECT code FROM subsidy_programmes ORDER BY code")]
+    assert codes == ["condolence", "reward", "special"]
+    assert (
+        db.execute("SELECT count(*) FROM subsidy_standards WHERE office = 'DISTRICT'").fetchone()[0]
+        == 13
+    )
+    fresh = open_database(tmp_path / "new.db")  # the same seed ids in every installation
+    ids = "SELECT id FROM subsidy_standards ORDER BY id"
+    assert db.execute(ids).fetchall() == fresh.execute(ids).fetchall()
+    assert len(list(tmp_path.glob("v4.v4.*.bak.db"))) == 1

@@ -248,3 +248,108 @@ def add_exemption(db: sqlite_utils.Database) -> Exemption:
         students[number] = door.insert("students", values)
         numbers[short] = number
     return Exemption(schools, students, numbers)
+
+
+# -- 帮扶发放 ---------------------------------------------------------------------------------------
+
+SUBSIDY_ACCOUNT = "6217000012345678901"  # 张桂兰's social security card (a 2025 payment names it)
+
+
+@dataclass
+class Subsidy:
+    """The records added by :func:`add_subsidy`: person / household ids by short name, the
+    programme ids by code."""
+
+    persons: dict[str, str]
+    households: dict[str, str]
+    programmes: dict[str, str]
+    numbers: dict[str, str]  # short name → ID number
+
+
+def add_subsidy(db: sqlite_utils.Database) -> Subsidy:
+    """Six older people, four households and the 2025 qualifications, written through the door
+    as a clerk would (a reviewer ``cg_reviewer`` / ``demo`` is added too).
+
+    城关街道: ``a`` 张桂兰 (F 1956, rural, head of a poor household), ``b`` 王德明 (M 1958, rural,
+    head, poor), ``c`` 李秀珍 (F 1960, rural, member of a's household), ``d`` 赵淑珍 (F 1966, urban,
+    head) and ``e`` 刘建国 (M 1959, urban: not eligible for 奖励扶助). 东风街道: ``f`` 陈玉兰 (F 1957,
+    rural, head, poor). 2025: 奖励扶助 新增 for a, b, c, f and 特别扶助 伤残 for d, all confirmed on
+    2025-03-01; one 2025Q4 奖励扶助 payment to a on her social security card."""
+    from desktop.store import subsidy as store
+
+    tree = OrgTree.load(db)
+    community = {u.name: u.id for u in tree.communities()}
+    cg = next(u.id for u in tree.offices() if u.code == "CG")
+    if not db.execute("SELECT 1 FROM users WHERE name = 'cg_reviewer'").fetchone():
+        create_user(db, SYSTEM, "cg_reviewer", PASSWORD, "reviewer", cg, display_name="赵敏")
+    door = WriteDoor(db, SYSTEM)
+    people = [  # short, name, sex, born, seq, hukou, community
+        ("a", "张桂兰", "F", date(1956, 3, 1), 102, "rural", "东关社区"),
+        ("b", "王德明", "M", date(1958, 5, 5), 103, "rural", "东关社区"),
+        ("c", "李秀珍", "F", date(1960, 7, 7), 104, "rural", "东关社区"),
+        ("d", "赵淑珍", "F", date(1966, 2, 2), 106, "urban", "西街社区"),
+        ("e", "刘建国", "M", date(1959, 1, 9), 105, "urban", "西街社区"),
+        ("f", "陈玉兰", "F", date(1957, 4, 4), 108, "rural", "新华社区"),
+    ]
+    rows, numbers = [], {}
+    for short, name, sex, born, seq, hukou, where in people:
+        number = make_id("419901", born, seq)
+        numbers[short] = number
+        rows.append({
+            "community_id": community[where], "name": name, "pinyin": initials(name),
+            "id_number": number, "id_tail": id_tail(number), "sex": sex,
+            "birth_date": born.isoformat(), "phone": f"139{seq:04d}{seq:04d}", "hukou": hukou,
+            "created_on": "2024-01-05",
+        })
+    persons = dict(zip((p[0] for p in people), door.insert_many("persons", rows), strict=True))
+    households = {}
+    for short, poor in (("a", 1), ("b", 1), ("d", 0), ("f", 1)):
+        values = store.household_values(
+            db, head_person_id=persons[short], address=f"幸福路{ord(short)}号", poor=poor,
+            poor_since="2025-01-01" if poor else None, created_on="2024-06-01")
+        households[short] = door.insert("households", values)
+        door.insert("household_members", store.member_values(
+            db, households[short], persons[short], "head", "2024-06-01"))
+    door.insert("household_members", store.member_values(
+        db, households["a"], persons["c"], "other", "2024-06-01"))
+    programmes = {p.code: p.id for p in store.list_programmes(db)}
+    for short, code, category in (("a", "reward", None), ("b", "reward", None),
+                                  ("c", "reward", None), ("f", "reward", None),
+                                  ("d", "special", "disabled")):
+        door.insert("qualifications", store.qualification_values(
+            db, persons[short], programmes[code], 2025, "new", start_on="2025-01-01",
+            status_on="2025-03-01", category=category, confirmed_on="2025-03-01",
+            confirmed_by="system"))
+    door.insert("payments", {
+        "community_id": community["东关社区"], "person_id": persons["a"],
+        "household_id": households["a"], "programme_id": programmes["reward"],
+        "covered_start": "2025-10-01", "covered_end": "2025-12-31", "amount_fen": 24000,
+        "goods_fen": 0, "pay_date": "2025-12-20", "account_type": "social_card",
+        "account_no": SUBSIDY_ACCOUNT, "status": "paid",
+    })
+    return Subsidy(persons, households, programmes, numbers)
+
+
+def subsidy_ctx(opened: Opened, user_name: str) -> AppContext:
+    """A context of ``user_name`` whose current period is 2026Q1."""
+    from desktop.domain.periods import quarter
+
+    ctx = opened.ctx(user_name)
+    ctx.period = quarter(2026, 1)
+    return ctx
+
+
+def shown(qtbot: object, widget: object, width: int = 1300, height: int = 800) -> object:
+    """``widget`` shown at a desktop size, closed with the test."""
+    qtbot.addWidget(widget)  # type: ignore[attr-defined]
+    widget.resize(width, height)  # type: ignore[attr-defined]
+    widget.show()  # type: ignore[attr-defined]
+    return widget
+
+
+def click(qtbot: object, button: object) -> None:
+    """Click an enabled button as a person does (a disabled one fails, saying why)."""
+    from PySide6.QtCore import Qt
+
+    assert button.isEnabled(), button.toolTip()  # type: ignore[attr-defined]
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)  # type: ignore[attr-defined]

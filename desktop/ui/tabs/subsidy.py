@@ -1,21 +1,132 @@
-"""帮扶发放: qualifications, disbursement batches and public posting (placeholder for now)."""
+"""帮扶发放 (奖励扶助 / 特别扶助 / 贫困计生户慰问): the current period's figures at the top, and four
+pages — 户籍与家庭, 资格 (with the head-count identity and the yearly confirmation), 发放批次
+(propose, review, approve; the 公示 and 花名册 exports), 发放记录 (returns and re-payments) and
+帮扶标准 (the dated standards; the district administrator edits them) — and 导入… for households
+and disbursements.
+
+The households page is built with the tab (it is the first page); the others when first shown.
+The tab is ready once the households list has painted.
+"""
 
 from __future__ import annotations
 
-from desktop.ui.tabs.base import PlaceholderTab
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QTabWidget, QVBoxLayout, QWidget
+
+from desktop.ui.context import AppContext
+from desktop.ui.subsidy.batch import BatchPage
+from desktop.ui.subsidy.households import HouseholdsPage
+from desktop.ui.subsidy.payments import PaymentsPage
+from desktop.ui.subsidy.qualifications import QualificationsPage
+from desktop.ui.subsidy.standards import StandardsPage
+from desktop.ui.subsidy.totals import TotalsPanel
+from desktop.ui.tabs.base import PaintWatcher, Tab, heading, swap_in
+
+if TYPE_CHECKING:
+    from desktop.ui.import_dialog import ImportDialog
+
+# import kind → the tables an import of it changes (announced so that the pages refresh)
+IMPORT_KINDS = {
+    "households": ("persons", "households", "household_members"),
+    "disbursements": ("qualifications", "payments", "payment_batches"),
+}
+PAGE_HOUSEHOLDS, PAGE_QUALIFICATIONS, PAGE_BATCH, PAGE_PAYMENTS, PAGE_STANDARDS = range(5)
+PAGE_CLASSES: dict[int, type[QualificationsPage | BatchPage | PaymentsPage | StandardsPage]] = {
+    PAGE_QUALIFICATIONS: QualificationsPage,
+    PAGE_BATCH: BatchPage,
+    PAGE_PAYMENTS: PaymentsPage,
+    PAGE_STANDARDS: StandardsPage,
+}
+PAGE_IMPORT = {
+    PAGE_HOUSEHOLDS: "households",
+    PAGE_QUALIFICATIONS: "disbursements",
+    PAGE_BATCH: "disbursements",
+    PAGE_PAYMENTS: "disbursements",
+    PAGE_STANDARDS: "disbursements",
+}
 
 
-class SubsidyTab(PlaceholderTab):
+class SubsidyTab(Tab):
     key = "subsidy"
 
-    def content(self) -> tuple[str, str, list[str]]:
-        return (
-            self.tr("帮扶发放"),
-            self.tr("奖励扶助、特别扶助和贫困计生户慰问的资格认定与资金发放。"),
-            [
-                self.tr("资格认定：新增、续发、暂停、退出，年度确认"),
-                self.tr("发放批次：按项目和期间生成发放名单，记录发放结果"),
-                self.tr("公示：生成不含完整身份证号和账号的公示名单"),
-                self.tr("核查：同一人同一项目同一期间不得重复发放（含跨办事处）"),
-            ],
-        )
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__(ctx, parent)
+        self.totals = TotalsPanel(ctx)
+        self.households = HouseholdsPage(ctx)
+        self.import_button = QPushButton(self.tr("导入…"))
+        self.import_button.setToolTip(self.tr("从 Excel / CSV 导入家庭、资格或发放记录"))
+        self.import_button.clicked.connect(lambda: self.open_import())
+
+        self.pages = QTabWidget()
+        self.pages.setDocumentMode(True)
+        self.pages.addTab(self.households, self.tr("户籍与家庭"))
+        for label in (
+            self.tr("资格"),
+            self.tr("发放批次"),
+            self.tr("发放记录"),
+            self.tr("帮扶标准"),
+        ):
+            self.pages.addTab(QWidget(), label)
+        self.pages.currentChanged.connect(self._build)
+
+        top = QHBoxLayout()
+        top.setSpacing(8)
+        top.addWidget(heading(self.tr("帮扶发放")))
+        top.addStretch(1)
+        top.addWidget(self.import_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 14, 16, 12)
+        layout.setSpacing(6)
+        layout.addLayout(top)
+        layout.addWidget(self.totals)
+        layout.addWidget(self.pages, 1)
+        PaintWatcher(self.households.view.viewport(), self.mark_ready)
+
+    # -- pages ------------------------------------------------------------------------------
+
+    def show_page(self, index: int) -> QWidget:
+        page = self._build(index)
+        self.pages.setCurrentIndex(index)
+        return page
+
+    def _build(self, index: int) -> QWidget:
+        existing = self.pages.widget(index)
+        assert existing is not None
+        cls = PAGE_CLASSES.get(index)
+        if cls is None or isinstance(existing, cls):
+            return existing
+        page = cls(self.ctx)
+        swap_in(self.pages, index, page, select=True)
+        return page
+
+    def qualifications_page(self) -> QualificationsPage:
+        page = self.show_page(PAGE_QUALIFICATIONS)
+        assert isinstance(page, QualificationsPage)
+        return page
+
+    def batch_page(self) -> BatchPage:
+        page = self.show_page(PAGE_BATCH)
+        assert isinstance(page, BatchPage)
+        return page
+
+    def payments_page(self) -> PaymentsPage:
+        page = self.show_page(PAGE_PAYMENTS)
+        assert isinstance(page, PaymentsPage)
+        return page
+
+    def standards_page(self) -> StandardsPage:
+        page = self.show_page(PAGE_STANDARDS)
+        assert isinstance(page, StandardsPage)
+        return page
+
+    # -- import -----------------------------------------------------------------------------
+
+    def open_import(self, kind: str | None = None) -> ImportDialog:
+        # imported on first use: the import machinery costs start-up time the tab need not pay
+        from desktop.ui.import_dialog import ImportDialog
+
+        kind = kind or PAGE_IMPORT.get(self.pages.currentIndex(), "households")
+        dialog = ImportDialog(self.ctx, IMPORT_KINDS, kind=kind, parent=self)
+        dialog.open()
+        return dialog
