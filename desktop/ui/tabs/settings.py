@@ -41,6 +41,7 @@ from desktop.ui.context import AppContext
 from desktop.ui.forms import FormGrid, fit_dialog
 from desktop.ui.i18n import QT_TRANSLATE_NOOP
 from desktop.ui.login import MIN_PASSWORD
+from desktop.ui.summary.signatures import SignaturesBox
 from desktop.ui.tabs.base import Tab, heading
 
 Index = QModelIndex | QPersistentModelIndex
@@ -327,6 +328,8 @@ class SettingsTab(Tab):
         layout.setSpacing(10)
         layout.addWidget(heading(self.tr("设置"), self.tr("单位和用户。")))
         layout.addWidget(splitter, 1)
+        self.signatures = SignaturesBox(ctx)  # the footer of the summary's official tables
+        layout.addWidget(self.signatures)
         self._ready = True
 
     def open_add_user(self) -> AddUserDialog:
