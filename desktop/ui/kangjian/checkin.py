@@ -56,6 +56,7 @@ from desktop.domain.choices import CHECK_PLACE, ChoiceList
 from desktop.domain.ids import mask_id
 from desktop.domain.kangjian import PREGNANCY_RESULTS, RING_RESULTS
 from desktop.store.kangjian import check_record
+from desktop.store.kangjian_lookup import Found, age_on, checks_of, find_women
 from desktop.ui.context import AppContext
 from desktop.ui.i18n import QT_TRANSLATE_NOOP, fill
 from desktop.ui.kangjian.common import (
@@ -65,9 +66,9 @@ from desktop.ui.kangjian.common import (
     community_label,
     error_text,
     label_of,
+    offices_in_scope,
 )
 from desktop.ui.kangjian.progress import ProgressModel, rate_text
-from desktop.ui.kangjian.queries import Found, age_on, checks_of, find_women
 
 Index = QModelIndex | QPersistentModelIndex
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1  # the stored key of an editable cell
@@ -492,7 +493,8 @@ class CheckinPanel(QWidget):
         if self.choice is None or not text:
             return
         self._hide_pick()
-        found, total = find_women(self.ctx, text, limit=PICK_LIMIT)
+        found, total = find_women(self.ctx.db, self.ctx.user.scope, text,
+                                  offices_in_scope(self.ctx), limit=PICK_LIMIT)
         if not found:
             self.show_message("error", fill(self.tr("名册中没有找到「%1」。请核对后重输，"
                                                      "或先在「名册」页登记。"), text))
@@ -508,7 +510,7 @@ class CheckinPanel(QWidget):
         self.matches = found
         self.pick_model.clear()
         campaigns = [c.id for c in self.choice.campaigns]
-        existing = checks_of(self.ctx, campaigns, [f.woman_id for f in found])
+        existing = checks_of(self.ctx.db, campaigns, [f.woman_id for f in found])
         day = self.choice.start_date
         many = len(self.choice.offices()) > 1
         muted = QBrush(QColor("#9aa3af"))
@@ -588,7 +590,7 @@ class CheckinPanel(QWidget):
         if campaign is None:
             return self._refuse(fill(self.tr("%1（%2）所在的办事处没有「%3」这次活动，未登记。"),
                                      found.name, where, self.choice.name))
-        record = checks_of(self.ctx, [campaign.id], [found.woman_id]).get(found.woman_id)
+        record = checks_of(self.ctx.db, [campaign.id], [found.woman_id]).get(found.woman_id)
         if record and record["checked"]:
             return self._refuse(fill(
                 self.tr("%1（%2）已于 %3 登记为已检（%4），本次未重复登记。"),

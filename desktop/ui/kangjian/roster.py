@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.domain.choices import CONTRACEPTION, FLOATING, MARITAL, ROSTER_EXIT
+from desktop.store.kangjian_lookup import ROSTER_JOIN
 from desktop.store.paged import Column, PagedResult, Query
 from desktop.ui.context import AppContext
 from desktop.ui.i18n import QT_TRANSLATE_NOOP, fill
@@ -31,7 +32,6 @@ from desktop.ui.kangjian.common import (
     offices_in_scope,
     search_condition,
 )
-from desktop.ui.kangjian.queries import ROSTER_JOIN
 from desktop.ui.paged_model import PagedTableModel
 
 COMMUNITY_NAME = "(SELECT name FROM org_units o WHERE o.id = t.community_id)"

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from desktop.domain.choices import UNCHECKED_REASON
 from desktop.domain.kangjian import REASON_COLUMNS, totals_problems
 from desktop.store.kangjian import progress_summary
+from desktop.store.kangjian_lookup import totals_record
 from desktop.ui.context import AppContext
 from desktop.ui.forms import FormGrid, error_label
 from desktop.ui.i18n import fill
@@ -41,7 +42,6 @@ from desktop.ui.kangjian.common import (
     fill_communities,
 )
 from desktop.ui.kangjian.progress import ProgressModel, rate_text
-from desktop.ui.kangjian.queries import totals_record
 
 MAX_COUNT = 9_999_999
 
@@ -120,7 +120,7 @@ class KeyedTotalsDialog(QDialog):
 
     def _load(self, *_: object) -> None:
         community, campaign = self.community_id(), self.campaign_id()
-        self.existing = (totals_record(self.ctx, campaign, community)
+        self.existing = (totals_record(self.ctx.db, self.ctx.user.scope, campaign, community)
                          if community and campaign else None)
         found = self.existing or {}
         self.eligible.setValue(int(found.get("eligible") or 0))

@@ -38,7 +38,8 @@ from desktop.domain.choices import FLOATING, UNCHECKED_REASON
 from desktop.domain.errors import ValidationError
 from desktop.domain.ids import mask_id
 from desktop.domain.phones import mask_phone
-from desktop.store.kangjian import UncheckedWoman, check_record, unchecked_list
+from desktop.store.kangjian import UncheckedWoman, check_record
+from desktop.store.kangjian_lookup import UncheckedRows, unchecked_rows
 from desktop.ui.context import AppContext
 from desktop.ui.i18n import QT_TRANSLATE_NOOP, fill
 from desktop.ui.kangjian.checkin import KEY_ROLE, OPTIONS_ROLE, ChoiceDelegate
@@ -68,8 +69,9 @@ NO_REASON = ""  # the editor's key for 「未填」
 
 
 class UncheckedModel(QAbstractTableModel):
-    """The unchecked women of a campaign (``store.kangjian.unchecked_list``); the reason column
-    is editable and saved through the door."""
+    """The unchecked women of a campaign, paged from SQLite (``store.kangjian_lookup.UncheckedRows``:
+    the count and a screenful are read, not every row); the reason column is editable and saved
+    through the door."""
 
     refused = Signal(str)
     reason_saved = Signal(object)  # the UncheckedWoman as now stored
@@ -77,19 +79,22 @@ class UncheckedModel(QAbstractTableModel):
     def __init__(self, ctx: AppContext, parent: Any = None):
         super().__init__(parent)
         self.ctx = ctx
-        self.rows: list[UncheckedWoman] = []
+        self.rows: Sequence[UncheckedWoman] = ()
         self.revealed: set[tuple[str, str]] = set()  # (person id, field)
         self.many_offices = False
+        self._with_reason = 0
 
     def load(self, choice: CampaignChoice | None, community: str | None) -> None:
         self.beginResetModel()
-        self.rows = ([] if choice is None else
-                     unchecked_list(self.ctx.db, choice.ref, self.ctx.user.scope, community))
+        self.rows = (() if choice is None else
+                     unchecked_rows(self.ctx.db, choice.ref, self.ctx.user.scope, community))
         self.many_offices = choice is not None and len(choice.offices()) > 1
+        # counted once in SQL, then kept by the edits made here
+        self._with_reason = self.rows.with_reason() if isinstance(self.rows, UncheckedRows) else 0
         self.endResetModel()
 
     def with_reason(self) -> int:
-        return sum(1 for r in self.rows if r.reason)
+        return self._with_reason
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.rows)
@@ -194,9 +199,11 @@ class UncheckedModel(QAbstractTableModel):
         except WRITE_ERRORS as exc:
             self.refused.emit(fill(self.tr("%1：%2"), woman.name, error_text(exc)))
             return False
-        self.rows[row] = replace(woman, check_id=check_id, reason=reason)
+        self._with_reason += (reason is not None) - (woman.reason is not None)
+        if isinstance(self.rows, UncheckedRows):
+            self.rows.refresh_rows()  # she stays unchecked: her position holds
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
-        self.reason_saved.emit(self.rows[row])
+        self.reason_saved.emit(replace(woman, check_id=check_id, reason=reason))
         return True
 
 

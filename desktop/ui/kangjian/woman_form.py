@@ -30,11 +30,11 @@ from desktop.domain.ids import id_tail, mask_id, parse_id
 from desktop.domain.kangjian import validate_woman, woman_id_problems
 from desktop.domain.phones import mask_phone, parse_phone
 from desktop.domain.pinyin import initials
+from desktop.store.kangjian_lookup import person_with_id_number, woman_record
 from desktop.ui.context import AppContext
 from desktop.ui.forms import FormGrid, error_label
 from desktop.ui.i18n import fill
 from desktop.ui.kangjian.common import WRITE_ERRORS, error_text, fill_communities
-from desktop.ui.kangjian.queries import person_with_id_number, woman_record
 
 # Field labels used by the domain rules and the door → the form's field keys.
 BY_LABEL = {
@@ -76,7 +76,8 @@ class WomanDialog(QDialog):
         super().__init__(parent)
         self.ctx = ctx
         self.today = today or date.today()
-        self.record: dict[str, Any] | None = woman_record(ctx, person_id) if person_id else None
+        self.record: dict[str, Any] | None = (
+            woman_record(ctx.db, ctx.user.scope, person_id) if person_id else None)
         self.existing_person: dict[str, Any] | None = None  # a registered person, not on roster
         self.setWindowTitle(self.tr("编辑名册记录") if self.record else self.tr("登记已婚育龄妇女"))
 
@@ -372,7 +373,7 @@ class WomanDialog(QDialog):
     def _check_registered(self, number: str) -> None:
         """The ID number may belong to a person already registered (an ID is unique)."""
         self.existing_person = None
-        found = person_with_id_number(self.ctx, number)
+        found = person_with_id_number(self.ctx.db, self.ctx.user.scope, number)
         if found is None or (self.record and found["person_id"] == self.record["person_id"]):
             return
         if not found["in_scope"]:

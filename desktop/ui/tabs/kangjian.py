@@ -20,9 +20,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.store.kangjian import CampaignKey
 from desktop.store.paged import Column
 from desktop.ui.context import AppContext
 from desktop.ui.i18n import QT_TRANSLATE_NOOP
+from desktop.ui.kangjian.campaign_form import CampaignDialog
 from desktop.ui.kangjian.checkin import CheckinPanel
 from desktop.ui.kangjian.common import CampaignChoice, campaign_choices, search_condition
 from desktop.ui.kangjian.roster import (
@@ -87,6 +89,13 @@ class KangjianTab(Tab):
         self.campaign.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.campaign.setToolTip(self.tr("登记、未检名单和汇总都按所选活动"))
         self.campaign.currentIndexChanged.connect(self._campaign_changed)
+        self.new_campaign_button = QPushButton(self.tr("新建活动…"))
+        self.new_campaign_button.setToolTip(self.tr("新建康检活动：名称、日期、检查项目和社区范围"))
+        self.new_campaign_button.clicked.connect(lambda: self.open_campaign())
+        self.edit_campaign_button = QPushButton(self.tr("编辑活动…"))
+        self.edit_campaign_button.setToolTip(self.tr("修改所选活动的名称、日期、项目或范围"))
+        self.edit_campaign_button.clicked.connect(
+            lambda: self.open_campaign(self.current_choice()))
         self.import_button = QPushButton(self.tr("导入…"))
         self.import_button.setToolTip(self.tr("从 Excel / CSV 导入名册、康检结果或手术记录"))
         self.import_button.clicked.connect(lambda: self.open_import())
@@ -110,6 +119,8 @@ class KangjianTab(Tab):
         top.addSpacing(16)
         top.addWidget(QLabel(self.tr("活动")))
         top.addWidget(self.campaign)
+        top.addWidget(self.new_campaign_button)
+        top.addWidget(self.edit_campaign_button)
         top.addStretch(1)
         top.addWidget(self.import_button)
 
@@ -136,6 +147,7 @@ class KangjianTab(Tab):
         if not self.choices:
             self.campaign.addItem(self.tr("（尚无康检活动）"))
         self.campaign.setEnabled(bool(self.choices))
+        self.edit_campaign_button.setEnabled(bool(self.choices))
         keep = next((i for i, c in enumerate(self.choices)
                      if current is not None and c.key == current.key), 0)
         self.campaign.setCurrentIndex(keep)
@@ -215,6 +227,20 @@ class KangjianTab(Tab):
                              community=self.roster.community.currentData())
         dialog.open()
         return dialog
+
+    def open_campaign(self, choice: CampaignChoice | None = None) -> CampaignDialog:
+        """新建 (``choice`` None) or edit a campaign; the saved one is chosen in the picker."""
+        dialog = CampaignDialog(self.ctx, choice, self)
+        dialog.saved.connect(self._campaign_saved)
+        dialog.open()
+        return dialog
+
+    def _campaign_saved(self, key: CampaignKey) -> None:
+        # the picker was refilled when the dialog announced "campaigns": choose the saved one
+        for i, choice in enumerate(self.choices):
+            if choice.key == key:
+                self.campaign.setCurrentIndex(i)
+                break
 
     def open_import(self, kind: str | None = None) -> ImportDialog:
         # imported on first use: the import machinery costs start-up time the tab need not pay
