@@ -134,12 +134,33 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from desktop.demo import build_demo
 
     path = Path(args.db).expanduser()
+    if args.office:
+        return _demo_office(args, path)
     started = time.perf_counter()
     db = build_demo(path, scale=args.scale, progress=TextProgress())
     persons = db.execute("SELECT count(*) FROM persons").fetchone()[0]
     db.conn.close()
     print(f"已生成示范区数据库 {path}：{persons} 人，用时 {time.perf_counter() - started:.1f} 秒。")
     print("登录：admin / demo（区管理员）；其他用户见 README。")
+    return EXIT_OK
+
+
+def _demo_office(args: argparse.Namespace, path: Path) -> int:
+    from desktop.demo import build_office
+
+    if not args.district:
+        raise CliError("生成办事处数据库需要 --district 区级数据库文件（不存在时会先生成）。")
+    db = build_office(
+        path,
+        args.office,
+        Path(args.district).expanduser(),
+        scale=args.scale,
+        progress=TextProgress(),
+    )
+    persons = db.execute("SELECT count(*) FROM persons WHERE office = ?", [args.office]).fetchone()
+    db.conn.close()
+    print(f"已生成办事处 {args.office} 的数据库 {path}：{persons[0]} 人，已安装区里签发的密钥。")
+    print(f"登录：{args.office.lower()}_reviewer / demo（审核员）。")
     return EXIT_OK
 
 
@@ -268,6 +289,195 @@ def cmd_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from desktop.domain.periods import parse_period
+    from desktop.reports.export import FORMATS, export_summary, format_of
+
+    output = Path(args.output).expanduser()
+    format_of(output)  # a bad extension is bad input (exit 2) before the database is opened
+    period = parse_period(args.period)
+    db = open_db(resolve_db(args))
+    office = args.office
+    if args.user:  # optional: keep to the user's scope, and audit the export
+        from desktop.store.door import WriteDoor
+        from desktop.store.errors import AccessDenied
+
+        user = login(db, args)
+        if user.scope.communities is not None:  # a community's user: that community only
+            office = office or user.scope_unit_id
+            allowed = office == user.scope_unit_id
+        else:
+            office = office or user.office
+            allowed = not office or user.scope.allows(office.upper())
+        if not allowed:
+            raise AccessDenied(f"用户 {user.name} 不能导出其管辖范围以外的汇总。")
+        WriteDoor(db, user).log(
+            "export", table="summary", detail={"file": output.name, "period": period.key}
+        )
+    try:
+        export_summary(db, period, output, office, progress=TextProgress())
+    except OSError as exc:
+        raise CliError(f"无法写入 {output}：{exc.strerror or exc}", EXIT_FAIL) from exc
+    print(f"已导出{FORMATS[output.suffix.lower()]}：{output}（{period.label}）")
+    return EXIT_OK
+
+
+# -- office packages ------------------------------------------------------------------------------
+
+
+def _package_session(args: argparse.Namespace) -> tuple[Any, Any]:
+    db = open_db(resolve_db(args))
+    return db, login(db, args)
+
+
+def _period_arg(text: str | None) -> Any:
+    from desktop.domain.periods import parse_period
+
+    return parse_period(text) if text else None
+
+
+def cmd_package_export(args: argparse.Namespace) -> int:
+    from desktop.store.packages import export_package
+
+    db, user = _package_session(args)
+    result = export_package(
+        db,
+        user,
+        Path(args.output).expanduser(),
+        period=_period_arg(args.period),
+        to=args.to,
+        full=args.all,
+        progress=TextProgress(),
+    )
+    print(result.text())
+    return EXIT_OK
+
+
+def cmd_package_import(args: argparse.Namespace) -> int:
+    from desktop.store.packages import import_package
+
+    db, user = _package_session(args)
+    receipts = []
+    for name in args.files:
+        receipt = import_package(db, user, Path(name).expanduser(), progress=TextProgress())
+        print(receipt.text())
+        receipts.append(receipt.as_dict())
+    if args.receipt:
+        Path(args.receipt).expanduser().write_text(
+            json.dumps(receipts, ensure_ascii=False, indent=2), encoding="utf-8"
+        )
+    return EXIT_OK
+
+
+def cmd_package_key(args: argparse.Namespace) -> int:
+    from desktop.store.package_keys import KeyFile, install_key_file, issue_office_key
+
+    db, user = _package_session(args)
+    if args.key_action == "issue":
+        key = issue_office_key(db, user, args.office)
+        Path(args.output).expanduser().write_text(key.dumps(), encoding="utf-8")
+        print(f"已为 {args.office} 签发密钥：{args.output}（请妥善交给该办事处，勿外传）")
+    else:
+        install_key_file(db, user, KeyFile.loads(Path(args.file).read_text(encoding="utf-8")))
+        print("已安装报送包密钥。")
+    return EXIT_OK
+
+
+def cmd_package_status(args: argparse.Namespace) -> int:
+    from desktop.store import package_approval as approval
+    from desktop.store.door import WriteDoor
+
+    db, user = _package_session(args)
+    action = args.status_action
+    if action != "list":
+        office = args.office or user.office
+        if not office:
+            raise CliError("请用 --office 指明办事处。")
+        period = _period_arg(args.period)
+        if period is None:
+            raise CliError("请用 --period 指明期间，如 2026Q1。")
+        door = WriteDoor(db, user)
+        text = args.comment or ""
+        {
+            "submit": approval.submit,
+            "approve": approval.approve,
+            "return": approval.return_with_comments,
+            "reopen": approval.reopen,
+        }[action](door, office, args.programme, period, text)
+    for s in approval.submissions(db, args.office or user.office, args.period):
+        comment = f"  意见：{s.comment}" if s.comment else ""
+        print(f"{s.office}\t{s.period_key}\t{s.programme_label}\t{s.status_label}{comment}")
+    return EXIT_OK
+
+
+def cmd_package_conflicts(args: argparse.Namespace) -> int:
+    from desktop.store import package_review as review
+
+    db, user = _package_session(args)
+    if args.resolve is not None:
+        review.resolve_conflict(db, user, args.resolve, args.take)
+        print(f"冲突 {args.resolve} 已按“{args.take}”处理。")
+    for c in review.open_conflicts(db):
+        fields = "、".join(c.differing())
+        print(f"{c.seq}\t{c.label}\t{c.record_id}\t{c.origin}\t不同字段：{fields}")
+        for name in c.differing():
+            print(f"\t{name}：本地 {c.ours.get(name)!r} ｜ 报送 {c.theirs.get(name)!r}")
+    return EXIT_OK
+
+
+def cmd_package_checks(args: argparse.Namespace) -> int:
+    from desktop.store.package_review import cross_office_issues
+
+    db, _user = _package_session(args)
+    issues = cross_office_issues(db)
+    for issue in issues:
+        print(issue.title)
+        print(f"\tA：{json.dumps(issue.a, ensure_ascii=False)}")
+        print(f"\tB：{json.dumps(issue.b, ensure_ascii=False)}")
+    print(f"跨办事处核查：{len(issues)} 项待处理。")
+    return EXIT_OK
+
+
+def _add_package_parser(sub: Any) -> None:
+    pkg = sub.add_parser("package", help="报送包：导出、导入、上报审核、冲突与跨办事处核查")
+    psub = pkg.add_subparsers(dest="package_command", metavar="ACTION", required=True)
+    p = psub.add_parser("export", help="导出报送包（办事处 → 区，或区 → 办事处）")
+    _add_db(p, user=True)
+    p.add_argument("--period", help="期间，如 2026Q1（与 --all 一起时只导出该期记录）")
+    p.add_argument("--to", metavar="CODE", help="区级导出时：接收的办事处代码")
+    p.add_argument("--all", action="store_true", help="导出全部记录，而不只是上次以来的改动")
+    p.add_argument("-o", "--output", metavar="FILE", required=True)
+    p.set_defaults(func=cmd_package_export)
+    p = psub.add_parser("import", help="导入报送包（先验校验值和签名，不合格整包拒收）")
+    p.add_argument("files", metavar="FILE", nargs="+")
+    _add_db(p, user=True)
+    p.add_argument("--receipt", metavar="FILE.json", help="把回执另存为 JSON 文件")
+    p.set_defaults(func=cmd_package_import)
+    p = psub.add_parser("key", help="签发（区）或安装（办事处）报送包密钥")
+    p.add_argument("key_action", choices=("issue", "install"))
+    p.add_argument("file", nargs="?", metavar="KEY.json", help="install：密钥文件")
+    _add_db(p, user=True)
+    p.add_argument("--office", metavar="CODE", help="issue：办事处代码")
+    p.add_argument("-o", "--output", metavar="KEY.json", help="issue：密钥文件")
+    p.set_defaults(func=cmd_package_key)
+    p = psub.add_parser("status", help="报送状态：list / submit / approve / return / reopen")
+    p.add_argument("status_action", choices=("list", "submit", "approve", "return", "reopen"))
+    _add_db(p, user=True)
+    p.add_argument("--office", metavar="CODE")
+    p.add_argument("--period", help="期间，如 2026Q1")
+    p.add_argument("--programme", default="kangjian", help="业务：kangjian / subsidy / exemption")
+    p.add_argument("--comment", help="退回意见或重新打开的原因")
+    p.set_defaults(func=cmd_package_status)
+    p = psub.add_parser("conflicts", help="列出冲突，或 --resolve 编号 --take ours|theirs")
+    _add_db(p, user=True)
+    p.add_argument("--resolve", type=int, metavar="SEQ")
+    p.add_argument("--take", choices=("ours", "theirs"), default="theirs")
+    p.set_defaults(func=cmd_package_conflicts)
+    p = psub.add_parser("checks", help="跨办事处核查：重复发放、两校资助、两个名册、暂缓记录")
+    _add_db(p, user=True)
+    p.set_defaults(func=cmd_package_checks)
+
+
 # -- parser -------------------------------------------------------------------------------------
 
 
@@ -301,6 +511,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="生成示范区数据库")
     p.add_argument("--db", metavar="FILE", required=True)
     p.add_argument("--scale", type=float, default=1.0, help="人口倍数（100 约为一百万人）")
+    p.add_argument(
+        "--office", metavar="CODE", help="生成该办事处自己的数据库（连同区里签发的密钥）"
+    )
+    p.add_argument("--district", metavar="FILE", help="--office 时：示范区数据库（不存在则先生成）")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("orgs", help="列出组织机构（区、办事处、社区）")
@@ -333,12 +547,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--errors-out", metavar="FILE.xlsx", help="把有错误的行（含原行号和错误原因）写入此文件"
     )
     p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("report", help="导出季度汇总（.xlsx .pdf .docx .txt .csv .json）")
+    _add_db(p, user=True)
+    p.add_argument("--period", required=True, help="期间，如 2026Q1、2026、T2026")
+    p.add_argument("--office", metavar="CODE", help="办事处代码（不填为全区）")
+    p.add_argument("-o", "--output", metavar="FILE", required=True, help="格式由扩展名决定")
+    p.set_defaults(func=cmd_report)
+    _add_package_parser(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     from desktop.domain.errors import ValidationError
     from desktop.store.errors import AccessDenied, AuthError, Cancelled, PeriodLocked, StorageError
+    from desktop.store.package_keys import PackageRefused
 
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -347,7 +570,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return exc.code
-    except (ValidationError, AuthError, AccessDenied, PeriodLocked) as exc:
+    except (ValidationError, AuthError, AccessDenied, PeriodLocked, PackageRefused) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except Cancelled as exc:

@@ -26,7 +26,7 @@ from desktop.resources import resource_path
 from desktop.store.db import open_database
 from desktop.store.errors import StorageError
 
-__all__ = ["STEPS", "DemoContext", "DemoStep", "build_demo", "load_params"]
+__all__ = ["STEPS", "DemoContext", "DemoStep", "build_demo", "build_office", "load_params"]
 
 BUILD_CACHE_KIB = 256 * 1024
 
@@ -112,6 +112,31 @@ def build_demo(
         _remove(path, keep_empty=existed)
         raise
     return db
+
+
+def build_office(
+    path: str | Path,
+    office: str,
+    district_path: str | Path,
+    *,
+    scale: float = 1.0,
+    progress: Progress | None = None,
+) -> sqlite_utils.Database:
+    """One office's own database at ``path``: its slice of the demo district at
+    ``district_path`` (built first at ``scale`` when that file does not exist yet) and a key pair
+    issued by the district, whose database keeps the public key (``store.package_slice``)."""
+    from desktop.store.package_slice import slice_office
+    from desktop.store.users import SYSTEM
+
+    district_path = Path(district_path)
+    if district_path.exists() and district_path.stat().st_size > 0:
+        district = open_database(district_path)
+    else:
+        district = build_demo(district_path, scale=scale, progress=progress)
+    try:
+        return slice_office(district, path, office, SYSTEM)
+    finally:
+        district.conn.close()
 
 
 def _remove(path: Path, *, keep_empty: bool) -> None:

@@ -735,6 +735,103 @@ def _v5_subsidy(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v6_packages(conn: sqlite3.Connection) -> None:
+    """Office packages (desktop.store.packages): signing keys, the log of packages written and read,
+    the last version of each record exchanged with each peer (what makes a merge order-independent
+    and shows when both sides changed a record), conflicts with both versions, records held back
+    by a unique index (the cross-office checks list them), the office audit rows as received, and
+    per-office exceptions to the entry deadline."""
+    run_script(
+        conn,
+        """
+        CREATE TABLE package_keys (
+            office TEXT PRIMARY KEY,  -- office code, or DISTRICT
+            public_key TEXT NOT NULL,  -- raw Ed25519 public key, base64
+            issued_at TEXT NOT NULL,
+            issued_by TEXT NOT NULL,
+            revoked_at TEXT
+        );
+        CREATE TABLE package_log (
+            seq INTEGER PRIMARY KEY,
+            package_id TEXT NOT NULL,
+            direction TEXT NOT NULL CHECK (direction IN ('export', 'import')),
+            origin TEXT NOT NULL,
+            destination TEXT NOT NULL,
+            period_key TEXT,
+            created_at TEXT NOT NULL,
+            at TEXT NOT NULL,
+            user TEXT NOT NULL,
+            file_name TEXT,
+            file_sha256 TEXT,
+            manifest TEXT NOT NULL,
+            receipt TEXT
+        );
+        CREATE INDEX package_log_package ON package_log(package_id);
+        CREATE TABLE sync_state (
+            table_name TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            peer TEXT NOT NULL,
+            rev INTEGER NOT NULL,
+            PRIMARY KEY (table_name, record_id, peer)
+        ) WITHOUT ROWID;
+        CREATE TABLE package_conflicts (
+            seq INTEGER PRIMARY KEY,
+            table_name TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            origin TEXT NOT NULL,
+            ours TEXT NOT NULL,
+            theirs TEXT NOT NULL,
+            theirs_rev INTEGER NOT NULL,
+            package_id TEXT NOT NULL,
+            found_at TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'resolved')),
+            resolved_at TEXT,
+            resolved_by TEXT,
+            choice TEXT
+        );
+        CREATE UNIQUE INDEX package_conflicts_open ON package_conflicts(table_name, record_id)
+            WHERE status = 'open';
+        CREATE TABLE package_held (
+            seq INTEGER PRIMARY KEY,
+            table_name TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            origin TEXT NOT NULL,
+            record TEXT NOT NULL,
+            rev INTEGER NOT NULL,
+            reason TEXT NOT NULL,
+            other_id TEXT,
+            package_id TEXT NOT NULL,
+            held_at TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'open'
+                CHECK (status IN ('open', 'released', 'dismissed')),
+            resolved_at TEXT,
+            resolved_by TEXT
+        );
+        CREATE UNIQUE INDEX package_held_open ON package_held(table_name, record_id)
+            WHERE status = 'open';
+        -- the audit rows of a package as received: its audit member, zlib-compressed
+        CREATE TABLE office_audit (
+            origin TEXT NOT NULL,
+            first_seq INTEGER NOT NULL,
+            last_seq INTEGER NOT NULL,
+            rows INTEGER NOT NULL,
+            prev_hash TEXT NOT NULL,
+            last_hash TEXT NOT NULL,
+            package_id TEXT NOT NULL,
+            data BLOB NOT NULL,
+            PRIMARY KEY (origin, first_seq)
+        );
+        CREATE TABLE entry_deadline_exceptions (
+            office TEXT PRIMARY KEY,
+            days INTEGER CHECK (days IS NULL OR days >= 0),  -- NULL: no automatic lock
+            until TEXT,  -- the exception ends after this day; NULL: for good
+            note TEXT,
+            updated_at TEXT NOT NULL,
+            updated_by TEXT NOT NULL
+        );
+        """,
+    )
+
 
 def run_script(conn: sqlite3.Connection, script: str) -> None:
     """Run a multi-statement script inside the caller's transaction.
@@ -772,6 +869,11 @@ LADDER: tuple[Step, ...] = (
         5,
         "帮扶发放: programmes, standards, households, qualifications, batches, payments",
         _v5_subsidy,
+    ),
+    Step(
+        6,
+        "报送包: keys, package log, sync state, conflicts, held records, office audit",
+        _v6_packages,
     ),
 )
 

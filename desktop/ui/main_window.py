@@ -9,6 +9,7 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
+    QDialog,
     QFileDialog,
     QLabel,
     QMainWindow,
@@ -112,17 +113,46 @@ class MainWindow(QMainWindow):
         self.backup_action.triggered.connect(self.backup_database)
         file_menu.addAction(self.backup_action)
         file_menu.addSeparator()
+        self.package_actions: dict[str, QAction] = {}
+        for kind, label, menu in (
+            ("export", self.tr("导出报送包…"), file_menu),
+            ("import", self.tr("导入报送包…"), file_menu),
+            ("approval", self.tr("报送与审核…"), None),
+            ("conflicts", self.tr("报送包冲突与跨办事处核查…"), None),
+        ):
+            action = QAction(label, self)
+            action.triggered.connect(lambda _c=False, k=kind: self.package_dialog(k).exec())
+            self.package_actions[kind] = action
+            if menu is not None:
+                menu.addAction(action)
+        file_menu.addSeparator()
         self.quit_action = QAction(self.tr("退出"), self)
         self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         self.quit_action.triggered.connect(self.close)
         file_menu.addAction(self.quit_action)
 
+        package_menu = self.menuBar().addMenu(self.tr("报送(&P)"))
+        package_menu.addAction(self.package_actions["approval"])
+        package_menu.addAction(self.package_actions["conflicts"])
+
         help_menu = self.menuBar().addMenu(self.tr("帮助(&H)"))
         self.about_action = QAction(self.tr("关于民生台账"), self)
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
         self.about_action.triggered.connect(self.show_about)
         help_menu.addAction(self.about_action)
+
+    def package_dialog(self, kind: str) -> QDialog:
+        """The dialog behind a 报送 menu entry: export, import, approval or conflicts."""
+        from desktop.ui import packages
+
+        dialog: QDialog = {
+            "export": packages.ExportPackageDialog,
+            "import": packages.ImportPackageDialog,
+            "approval": packages.ApprovalDialog,
+            "conflicts": packages.ConflictsDialog,
+        }[kind](self.ctx, self)
+        return dialog
 
     def default_backup_name(self) -> Path:
         stamp = datetime.now().strftime("%Y%m%d-%H%M")
@@ -175,6 +205,27 @@ class MainWindow(QMainWindow):
             bar.addPermanentWidget(widget)
         self.user_label.setContentsMargins(0, 0, 12, 0)
         self.scope_label.setContentsMargins(0, 0, 12, 0)
+        # an office sees the district's comments on a returned quarter while it corrects
+        self.returned_label = QLabel()
+        self.returned_label.setStyleSheet("color: #c62828;")
+        bar.addWidget(self.returned_label, 1)
+        self.ctx.hub.data_changed.connect(self._data_changed)
+        self.show_returned()
+
+    def _data_changed(self, table: str) -> None:
+        if table == "submissions":
+            self.show_returned()
+
+    def show_returned(self) -> str:
+        from desktop.store.package_approval import submissions
+
+        office = self.ctx.user.office
+        notes = [] if office is None else [
+            fill(self.tr("%1 %2 已被退回：%3"), s.period_key, s.programme_label, s.comment)
+            for s in submissions(self.ctx.db, office) if s.status == "returned"
+        ]
+        self.returned_label.setText("；".join(notes))
+        return self.returned_label.text()
 
     def period_label(self) -> str:
         return self.period_combo.currentText()
