@@ -26,14 +26,10 @@ def _ric():  # type: ignore[no-untyped-def]
     return ric
 
 
-def _stdnum_error() -> type[Exception]:
-    from stdnum.exceptions import ValidationError as StdnumError
-
-    return StdnumError
-
 FIELD = "身份证号"
 
 _SEPARATORS = re.compile(r"[\s\-_.·]+")
+_DIGITS_OR_X = re.compile(r"[0-9X]+")
 
 
 @dataclass(frozen=True)
@@ -71,7 +67,11 @@ def parse_id(text: str, today: date | None = None) -> IdInfo:
     number = normalize_id(text)
     if not number:
         raise ValidationError.single(FIELD, "不能为空")
-    bad = [ch for ch in number if not (ch.isascii() and (ch.isdigit() or ch == "X"))]
+    bad = (
+        []
+        if _DIGITS_OR_X.fullmatch(number)  # the usual case, without a loop over the characters
+        else [ch for ch in number if not (ch.isascii() and (ch.isdigit() or ch == "X"))]
+    )
     if bad:
         raise ValidationError.single(FIELD, f"含非法字符「{''.join(dict.fromkeys(bad))}」")
     if len(number) not in (15, 18):
@@ -97,9 +97,9 @@ def parse_id(text: str, today: date | None = None) -> IdInfo:
 
 def _birth_date(number: str, today: date) -> date:
     long_form = number if len(number) == 18 else _legacy_body(number) + "0"
-    try:
-        birth = _ric().get_birth_date(long_form)
-    except _stdnum_error():
+    try:  # what stdnum's get_birth_date does, without its compact() pass (~4 µs a number)
+        birth = date(int(long_form[6:10]), int(long_form[10:12]), int(long_form[12:14]))
+    except ValueError:
         raise ValidationError.single(FIELD, f"出生日期无效（{long_form[6:14]}）") from None
     if birth > today:
         raise ValidationError.single(FIELD, f"出生日期无效（{birth.isoformat()} 晚于今天）")

@@ -170,3 +170,48 @@ def test_bulk_insert_into_a_locked_period_names_the_row(world: World) -> None:
     with pytest.raises(PeriodLocked, match="第 2 行"):
         world.door(world.clerk_a).insert_many("births", rows)
     assert count(world, "births") == 0
+
+
+def test_bulk_insert_judges_community_and_office_together_per_row(world: World) -> None:
+    door = world.door(world.admin)
+    rows = [
+        person(world, "B1"),
+        person(world, "B1", office="B"),
+        person(world, "B1", office="A"),  # the same community, now claimed for another office
+    ]
+    with pytest.raises(ValidationError, match="不属于所填办事处") as info:
+        door.insert_many("persons", rows)
+    assert [p.row for p in info.value.problems] == [3]
+    rows = [person(world, "A1"), person(world, "A1"), person(world, office="A")]
+    rows[2]["community_id"] = "无此社区"
+    with pytest.raises(ValidationError, match="社区不存在") as info:
+        door.insert_many("persons", rows)
+    assert [p.row for p in info.value.problems] == [3]
+    with pytest.raises(ValueError, match="unknown columns"):
+        door.insert_many("persons", [person(world), person(world, colour="red")])
+    assert count(world, "persons") == 0
+
+
+def test_bulk_insert_audits_like_a_single_insert(world: World) -> None:
+    door = world.door(world.admin)
+    single = door.insert("persons", person(world, name='引号"与\\斜杠\n换行'))
+    bulk = door.insert_many(
+        "persons", [person(world, name='引号"与\\斜杠\n换行') for _ in range(3)], total=3
+    )
+    texts = dict(world.db.execute("SELECT record_id, after FROM audit WHERE action = 'insert'"))
+    one = json.loads(texts[single])
+    assert "office" not in one and "rev" not in one and one["id"] == single
+    for rid in bulk:
+        assert list(json.loads(texts[rid])) == sorted(one)  # the same keys, sorted
+        assert texts[rid] == texts[single].replace(single, rid)
+    assert audit.verify(world.db) == []
+
+
+def test_bulk_insert_restores_the_page_cache(world: World) -> None:
+    world.db.execute("PRAGMA cache_size = -3000")
+    door = world.door(world.admin)
+    door.insert_many("persons", (person(world, name=f"人员{i}") for i in range(20)))
+    assert world.db.execute("PRAGMA cache_size").fetchone()[0] == -3000
+    with pytest.raises(ValidationError):
+        door.insert_many("persons", [person(world), person(world, name="")])
+    assert world.db.execute("PRAGMA cache_size").fetchone()[0] == -3000
