@@ -134,3 +134,72 @@ def section(run: Run) -> None:
     run.add(Figure("one executemany transaction of the same rows", raw, "s"))
     ratio = total / raw
     run.add(Figure("ratio batch / executemany", ratio, "×", "≤ 2", ratio <= 2))
+
+
+def section_posting_pdf(run: Run) -> None:
+    """Section ``posting-pdf``: the 公示 PDF of 100 × scale rows (10,000 at the default scale),
+    cut into page-sized tables up front (``write_pdf``) against the same rows left as one table
+    for reportlab to split (``split_pages=False``, how it was written before). Same pages."""
+    import subprocess
+    import tempfile
+
+    from benchmarks.run import Figure
+    from desktop.reports.pdf import PdfTable, cjk_font, write_pdf
+    from desktop.reports.posting import (
+        POSTING_HEAD,
+        POSTING_WIDTHS,
+        Posting,
+        PostingLine,
+        posting_notes,
+        posting_rows,
+    )
+
+    count = round(100 * run.scale)
+    print(f"\n帮扶发放 公示 PDF, {count:,} rows")
+    lines = [
+        PostingLine(f"社区{i % 36}", f"张小{i % 97}", "奖励扶助", "一孩", "960.00 元/人·年")
+        for i in range(count)
+    ]
+    posting = Posting(
+        "2026年度奖励扶助对象公示", "城关街道办事处", "2026-03-01", "2026-03-07", "计生办", lines
+    )
+    table = PdfTable(
+        title=posting.title,
+        head=[list(POSTING_HEAD)],
+        rows=posting_rows(posting),
+        below=posting_notes(posting),
+        col_widths=POSTING_WIDTHS,
+        numeric_from=6,
+    )
+    cjk_font()
+    pages = {}
+    seconds = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for split in (True, False):
+            target = f"{folder}/{split}.pdf"
+            times = []
+            for _ in range(run.repeat):
+                started = time.perf_counter()
+                write_pdf(target, [table], title=posting.title, split_pages=split)
+                times.append(time.perf_counter() - started)
+            seconds[split] = min(times)
+            info = subprocess.run(["pdfinfo", target], capture_output=True, text=True).stdout
+            pages[split] = next(
+                (int(x.split()[-1]) for x in info.splitlines() if x.startswith("Pages")), 0
+            )
+    run.add(Figure(f"公示 PDF, page-sized tables ({pages[True]} pages)", seconds[True], "s"))
+    run.add(
+        Figure(
+            f"公示 PDF, one table split by reportlab ({pages[False]} pages)", seconds[False], "s"
+        )
+    )
+    ratio = seconds[True] / seconds[False]
+    run.add(
+        Figure(
+            "ratio page-sized / one table",
+            ratio,
+            "×",
+            "≤ 0.5, same pages",
+            ratio <= 0.5 and pages[True] == pages[False],
+        )
+    )

@@ -304,5 +304,9 @@ EXIT_REASONS = ChoiceList(
         Choice("birth", "再生育", ("再生育子女", "收养")),
         Choice("declined", "本人放弃", ("放弃",)),
         ("other", "其他"),
+        # 暂停 reasons (the same exit_reason column; desktop.domain.subsidy.SUSPEND_REASONS)
+        Choice("unverified", "待核实", ("待核查", "核实中")),
+        Choice("unreachable", "外出联系不上", ("联系不上", "失联")),
+        Choice("account", "账户异常", ("账号异常", "账户有误")),
     ],
 )

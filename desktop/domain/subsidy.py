@@ -48,6 +48,11 @@ REWARD_BORN_FROM = date(1933, 1, 1)
 REWARD_AGE = 60
 SPECIAL_MOTHER_AGE = 49
 SPECIAL_CATEGORIES = ("disabled", "dead")
+# The keys of EXIT_REASONS that give the reason of a 暂停 (the same exit_reason column): a
+# suspension may carry one of them (or none: rows written before they existed keep their note);
+# an exit carries one of the others.
+SUSPEND_REASONS = ("unverified", "unreachable", "account", "other")
+EXIT_ONLY = tuple(k for k in EXIT_REASONS.keys() if k not in SUSPEND_REASONS or k == "other")
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -478,14 +483,24 @@ def validate_qualification(rec: Mapping[str, Any]) -> list[Problem]:
     year = rec.get("year")
     if not isinstance(year, int) or not 2000 <= year <= 2100:
         found.append(Problem("年度", f"「{year}」不是有效年度"))
+    reason = rec.get("exit_reason")
     if status == "exited":
-        if not rec.get("exit_reason"):
+        if not reason:
             found.append(Problem("退出原因", "退出时须填写退出原因"))
         if not rec.get("end_on"):
             found.append(Problem("享受截止日期", "退出时须填写享受截止日期"))
-    elif rec.get("exit_reason"):
-        found.append(Problem("退出原因", "只有「退出」的资格填写退出原因"))
-    found += _choice_problem(rec.get("exit_reason"), EXIT_REASONS, "退出原因")
+    elif reason and status != "suspended":
+        found.append(Problem("退出原因", "只有「退出」或「暂停」的资格填写原因"))
+    wrong_choice = _choice_problem(reason, EXIT_REASONS, "退出原因")
+    found += wrong_choice
+    if reason and not wrong_choice and status in ("exited", "suspended"):
+        allowed = SUSPEND_REASONS if status == "suspended" else EXIT_ONLY
+        if reason not in allowed:
+            labels = "、".join(EXIT_REASONS.label(k) for k in allowed)
+            what = "暂停原因" if status == "suspended" else "退出原因"
+            found.append(
+                Problem(what, f"「{EXIT_REASONS.label(reason)}」不是{what}，应为：{labels}")
+            )
     if found:
         return found
     if rec.get("end_on") and rec["end_on"] < rec["start_on"]:

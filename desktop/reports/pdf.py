@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from desktop.resources import resource_path
 
@@ -75,9 +76,11 @@ def _escape(text: object) -> str:
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _table_flowables(table: PdfTable, width: float) -> list[object]:
+def _table_flowables(table: PdfTable, width: float, height: float = 0) -> list[object]:
+    """The flowables of one table; ``height`` (the frame's usable height) lets a long body of
+    plain one-style rows be cut into page-sized tables up front (see :func:`_page_rows`)."""
     from reportlab.lib import colors
-    from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+    from reportlab.platypus import PageBreak, Paragraph, Spacer, Table, TableStyle
 
     st = _styles(table.font_size)
     font = cjk_font()
@@ -106,9 +109,9 @@ def _table_flowables(table: PdfTable, width: float) -> list[object]:
     ncols = max(len(r) for r in [*table.head, *table.rows]) if (table.head or table.rows) else 1
     rel = list(table.col_widths or [1.0] * ncols)
     scale = width / sum(rel)
-    data = [[Paragraph(_escape(c), st["cell"]) for c in r] for r in table.head]
-    data += [[_escape(c) for c in r] for r in table.rows]
-    grid = Table(data, colWidths=[w * scale for w in rel], repeatRows=len(table.head))
+    head = [[Paragraph(_escape(c), st["cell"]) for c in r] for r in table.head]
+    body = [[_escape(c) for c in r] for r in table.rows]
+    widths = [w * scale for w in rel]
     style = [
         ("FONT", (0, 0), (-1, -1), font, table.font_size),
         ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
@@ -119,12 +122,132 @@ def _table_flowables(table: PdfTable, width: float) -> list[object]:
         ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
     ]
     style += [("SPAN", a, b) for a, b in table.spans]
-    grid.setStyle(TableStyle(style))
-    out += [Spacer(1, 3), grid, Spacer(1, 4)]
+    out.append(Spacer(1, 3))
+    for n, grid in enumerate(_page_tables(table, head, body, widths, style, out, width, height)):
+        if n:
+            out.append(PageBreak())
+        out.append(grid)
+    out.append(Spacer(1, 4))
     out += [Paragraph(_escape(line), st["note"]) for line in table.below]
     if table.footer:
         out += [Spacer(1, 6), Paragraph(_escape(table.footer), st["meta"])]
     return out
+
+
+def _page_tables(
+    table: PdfTable,
+    head: list[list[Any]],
+    body: list[list[str]],
+    widths: list[float],
+    style: list[Any],
+    before: list[Any],
+    width: float,
+    height: float,
+) -> list[Any]:
+    """The body as one table per page, each under the repeated header.
+
+    Letting reportlab split one long table costs time in proportion to rows × pages (each split
+    measures every row left): 12–17 s for 10,000 rows. Plain-string rows have a height known in
+    advance — lines × leading + padding, reportlab's own rule — so the rows of each page are
+    counted here, and each page's table is measured once by reportlab to confirm it fits (a row
+    that does not moves to the next page). A table with spans in its body, or without a frame
+    height, stays whole and reportlab splits it as before."""
+    from reportlab.platypus import Table, TableStyle
+
+    table_class = _plain_text_table() if height else Table  # no height: the old way, whole
+
+    def grid(rows: list[list[Any]]) -> Any:
+        made = table_class([*head, *rows], colWidths=widths, repeatRows=len(head))
+        made.setStyle(TableStyle(style))
+        return made
+
+    in_body = any(not 0 <= r < len(head) for a, b in table.spans for r in (a[1], b[1]))
+    if not height or not body or in_body:
+        return [grid(body)]
+    head_h = grid([]).wrap(width, height)[1] if head else 0.0
+    leading = table.font_size * 1.2  # FONT without a leading: 1.2 × size
+    pad = 4.0  # TOPPADDING + BOTTOMPADDING
+    room = height - sum(f.wrap(width, height)[1] + f.getSpaceAfter() for f in before)
+    tables: list[Any] = []
+    rest = body
+    while rest:
+        left, count = room - head_h, 0
+        for row in rest:
+            left -= max(c.count("\n") + 1 for c in row) * leading + pad if row else pad
+            if left < 0:
+                break
+            count += 1
+        count = max(count, 1)
+        made = grid(rest[:count])
+        while count > 1 and made.wrap(width, room)[1] > room:
+            count -= 1
+            made = grid(rest[:count])
+        tables.append(made)
+        rest, room = rest[count:], height
+    return tables
+
+
+@lru_cache(maxsize=1)
+def _plain_text_table() -> type:
+    """A reportlab Table that writes its one-line, left- or right-aligned, middle-aligned plain
+    string cells into one text object per table instead of one per cell (``Canvas.drawString``
+    opens, positions and closes a text object for every cell: most of a long posting's drawing
+    time). Every other cell — Paragraphs, several lines, other alignments — is drawn by
+    reportlab as before. Same page content, same positions."""
+    from reportlab.platypus import Table
+
+    class PlainTextTable(Table):
+        _text: Any = None
+
+        def draw(self) -> None:
+            self._text, self._text_style = self.canv.beginText(), None
+            super().draw()
+            text, self._text = self._text, None
+            self.canv.saveState()
+            self.canv.drawText(text)
+            self.canv.restoreState()
+
+        def _drawCell(self, cellval: Any, cellstyle: Any, pos: Any, size: Any) -> None:  # noqa: N802
+            just = cellstyle.alignment
+            if (
+                self._text is None
+                or not isinstance(cellval, str)
+                or "\n" in cellval
+                or just not in ("LEFT", "RIGHT")
+                or cellstyle.valign != "MIDDLE"
+                or cellstyle.direction
+                or cellstyle.shaping
+            ):
+                super()._drawCell(cellval, cellstyle, pos, size)
+                return
+            if not cellval:
+                return
+            text = self._text
+            font, font_size = cellstyle.fontname, cellstyle.fontsize
+            if self._text_style is not cellstyle:
+                old = self._text_style
+                if old is None or (old.fontname, old.fontsize) != (font, font_size):
+                    text.setFont(font, font_size, cellstyle.leading)
+                if old is None or old.color != cellstyle.color:
+                    text.setFillColor(cellstyle.color)
+                self._text_style = cellstyle
+            (colpos, rowpos), (colwidth, rowheight) = pos, size
+            # reportlab's own placement of a one-line string (Table._drawCell)
+            y = (
+                rowpos
+                + (cellstyle.bottomPadding + rowheight - cellstyle.topPadding + cellstyle.leading)
+                / 2.0
+                - font_size
+            )
+            if just == "LEFT":
+                x = colpos + cellstyle.leftPadding
+            else:
+                x = colpos + colwidth - cellstyle.rightPadding
+                x -= self.canv.stringWidth(cellval, font, font_size)
+            text.setTextOrigin(x, y)
+            text.textOut(cellval)
+
+    return PlainTextTable
 
 
 def write_pdf(
@@ -134,8 +257,11 @@ def write_pdf(
     *,
     landscape: bool = True,
     title: str = "",
+    split_pages: bool = True,
 ) -> None:
-    """Write the tables (each from a new page) and then the images (one per page) to ``target``."""
+    """Write the tables (each from a new page) and then the images (one per page) to ``target``.
+    ``split_pages=False`` leaves each long table whole for reportlab to split (the old, slower
+    way: the baseline of ``python -m benchmarks.run --only posting-pdf``)."""
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.pagesizes import landscape as turned
     from reportlab.lib.units import mm
@@ -158,7 +284,8 @@ def write_pdf(
     for table in tables:
         if story:
             story.append(PageBreak())
-        story += _table_flowables(table, width)
+        # a Frame pads 6 pt on each side
+        story += _table_flowables(table, width, doc.height - 12 if split_pages else 0)
     st = _styles(9)
     for image in images:
         if story:

@@ -14,7 +14,8 @@ Tables (migration step 5, ``_v5_subsidy``)
 ``household_members``  household_id, person_id, relation (``RELATIONS``), joined_on, left_on
 ``qualifications``     person_id, household_id, programme_id, category, year, status
                        (``QUALIFICATION_STATUS``), status_on (the record's date for period locks),
-                       start_on / end_on of the entitlement, exit_reason (``EXIT_REASONS``),
+                       start_on / end_on of the entitlement, exit_reason (``EXIT_REASONS``:
+                       the reason of a 退出 or of a 暂停 — ``domain.subsidy.SUSPEND_REASONS``),
                        confirmed_on / confirmed_by, posted_from / posted_to (公示)
 ``payment_batches``    programme_id, batch_no, covered period, pay_date, people, total_fen,
                        proposed_by, approved_by, approved_at; office = the office of every payment
@@ -73,12 +74,17 @@ Writing (each raises ``ValidationError`` naming fields and rows, ``AccessDenied`
   ``door.insert("household_members", …)``; ``qualification_values(db, person_id, programme_id,
   year, status, …)`` → ``door.insert("qualifications", …)``.
 - ``confirm_year(door, programme_id, year, confirmed_on, person_ids=None, progress=None,
-  cancel=None) -> int`` (reviewer / admin); ``exit_qualification(door, qualification_id, reason,
-  on_day)``; ``suspend_qualification(door, qualification_id, on_day, note=None)``;
+  cancel=None) -> int`` (reviewer / admin), after ``confirmation_count(db, scope, programme_id,
+  year) -> int`` (what it would confirm: the figure the reviewer is asked about);
+  ``exit_qualification(door, qualification_id, reason, on_day, note=None)``;
+  ``suspend_qualification(door, qualification_id, on_day, reason=None, note=None)``;
   ``set_posting(door, ids, posted_from, posted_to)``.
 - ``propose_batch(db, programme_id, covered_start, covered_end, user, pay_date=None, scope=None)
   -> Batch`` then ``commit_batch(door, batch, progress=None, cancel=None) -> str`` (reviewer /
-  admin; one transaction; cancelled → nothing written).
+  admin; one transaction; cancelled → nothing written); ``batch_review(db, batch) ->
+  BatchReview`` (the names, ID numbers, communities and categories the review shows).
+- ``household_record(db, scope, household_id)`` / ``household_members(db, scope, household_id)``
+  — the household form's reads.
 - ``payment_values(db, person_id, programme_id, covered_start, covered_end, amount_fen,
   pay_date, goods_fen=0, …)`` → ``door.insert("payments", …)``: one payment keyed by hand.
 - ``mark_returned(door, payment_id, reason, returned_on)``; ``repay(door, payment_id, repaid_on,
@@ -138,6 +144,7 @@ from desktop.store import audit
 from desktop.store.audit import now_iso
 from desktop.store.db import transaction
 from desktop.store.errors import AccessDenied, Cancelled
+from desktop.store.kangjian_lookup import read as lookup_read
 from desktop.store.orgs import OrgTree, Scope
 from desktop.store.paged import Column, Query
 from desktop.store.tables import NumberedRows, TableSpec, register
@@ -149,22 +156,28 @@ if TYPE_CHECKING:  # the door imports this module (through tables) to know its t
 __all__ = [
     "KEY_COLUMNS",
     "Batch",
+    "BatchReview",
     "IdentityRow",
     "OfficeTotals",
     "Programme",
     "ProgrammeTotals",
+    "ReviewPerson",
     "Skipped",
     "Standard",
     "add_programme",
     "add_standard",
+    "batch_review",
     "batches_query",
     "commit_batch",
     "confirm_year",
+    "confirmation_count",
     "confirmed_counts",
     "eligibility",
     "end_standard",
     "exit_qualification",
     "headcount_identity",
+    "household_members",
+    "household_record",
     "household_values",
     "households_query",
     "list_programmes",
@@ -339,8 +352,8 @@ def add_programme(
         "name": name.strip(),
         "level": level,
         "kind": kind,
+        "note": note,
     }
-    record["note"] = note
     problems = validate_programme(record)
     if any(p.code == record["code"] for p in list_programmes(door.db)):
         problems.append(Problem("项目代码", f"「{code}」已被使用"))
@@ -499,10 +512,10 @@ def _facts(conn: sqlite3.Connection, person_ids: Iterable[Any]) -> dict[str, Fac
         members.setdefault(row[0], []).append(row)
     found: dict[str, Facts] = {}
     for pid in ids:
-        row = persons.rows.get(pid)
-        if row is None:
+        person = persons.rows.get(pid)
+        if person is None:
             continue
-        _, name, _, sex, birth, hukou, _, _, _ = row
+        _, name, _, sex, birth, hukou, _, _, _ = person
         household = members.get(household_of.get(pid, ""), [])
         relation = next((m[2] for m in household if m[1] == pid), None)
         spouse: tuple[Any, ...] | None = None
@@ -771,7 +784,7 @@ def check_qualifications(conn: sqlite3.Connection, rows: NumberedRows) -> list[P
     problems: list[Problem] = []
     first: dict[tuple[Any, Any, Any], int | None] = {}
     for row, rec in rows:
-        programme = programmes.get(rec.get("programme_id"))
+        programme = programmes.get(str(rec.get("programme_id")))
         if programme is None:
             problems.append(Problem("帮扶项目", "所选帮扶项目不存在或已删除", row))
             continue
@@ -813,23 +826,13 @@ def _require_reviewer(door: WriteDoor, what: str) -> None:
         raise AccessDenied(f"{what}须由审核员或区管理员办理（当前用户是{door.user.role_label}）。")
 
 
-def confirm_year(
-    door: WriteDoor,
-    programme_id: str,
-    year: int,
-    confirmed_on: str,
-    person_ids: Sequence[str] | None = None,
-    progress: Progress | None = None,
-    cancel: CancelCheck | None = None,
-) -> int:
-    """The yearly confirmation (reviewer / admin): every qualification of ``year`` that is 新增 or
-    续发 and not yet confirmed gets ``confirmed_on`` / ``confirmed_by``; every person active in
-    ``year - 1`` (entitlement not ended before 1 January) without a row for ``year`` gets a 续发
-    row, confirmed. ``person_ids`` limits it to those people; the user's scope applies. One
-    transaction; returns how many qualifications were confirmed (``cancel`` → nothing)."""
-    _require_reviewer(door, "年度资格确认")
-    conn = _conn(door.db)
-    scope_sql, scope_params = door.user.scope.sql("q.office", "q.community_id")
+def _to_confirm(
+    db: Db, scope: Scope, programme_id: str, year: int, person_ids: Sequence[str] | None
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """What :func:`confirm_year` would do: the ids of ``year``'s unconfirmed 新增 / 续发 rows, and
+    the rows of ``year - 1`` still in force with no row for ``year`` (each becomes a 续发)."""
+    conn = _conn(db)
+    scope_sql, scope_params = scope.sql("q.office", "q.community_id")
     wanted = set(person_ids) if person_ids is not None else None
     this_year = {
         r[0]: r
@@ -851,7 +854,34 @@ def confirm_year(
         )
         if (wanted is None or r[0] in wanted) and r[0] not in this_year
     ]
-    to_confirm = [r[1] for r in this_year.values() if r[2] in ACTIVE and r[3] is None]
+    return [r[1] for r in this_year.values() if r[2] in ACTIVE and r[3] is None], last_year
+
+
+def confirmation_count(
+    db: Db, scope: Scope, programme_id: str, year: int, person_ids: Sequence[str] | None = None
+) -> int:
+    """How many qualifications :func:`confirm_year` would confirm now (nothing is written): the
+    figure the reviewer is asked to confirm before it runs."""
+    to_confirm, last_year = _to_confirm(db, scope, programme_id, year, person_ids)
+    return len(to_confirm) + len(last_year)
+
+
+def confirm_year(
+    door: WriteDoor,
+    programme_id: str,
+    year: int,
+    confirmed_on: str,
+    person_ids: Sequence[str] | None = None,
+    progress: Progress | None = None,
+    cancel: CancelCheck | None = None,
+) -> int:
+    """The yearly confirmation (reviewer / admin): every qualification of ``year`` that is 新增 or
+    续发 and not yet confirmed gets ``confirmed_on`` / ``confirmed_by``; every person active in
+    ``year - 1`` (entitlement not ended before 1 January) without a row for ``year`` gets a 续发
+    row, confirmed. ``person_ids`` limits it to those people; the user's scope applies. One
+    transaction; returns how many qualifications were confirmed (``cancel`` → nothing)."""
+    _require_reviewer(door, "年度资格确认")
+    to_confirm, last_year = _to_confirm(door.db, door.user.scope, programme_id, year, person_ids)
     total = len(to_confirm) + len(last_year)
     stamp = {"confirmed_on": confirmed_on, "confirmed_by": door.user.name}
     with door.transaction():
@@ -891,23 +921,34 @@ def confirm_year(
 
 
 def exit_qualification(
-    door: WriteDoor, qualification_id: str, reason: str, on_day: str
+    door: WriteDoor, qualification_id: str, reason: str, on_day: str, note: str | None = None
 ) -> dict[str, Any]:
     """退出: status 退出 with the reason (``EXIT_REASONS`` key or label) on ``on_day``, which is
     also the entitlement's last day."""
     key = EXIT_REASONS.key(reason) if reason not in EXIT_REASONS else reason
-    return door.update(
-        "qualifications",
-        qualification_id,
-        {"status": "exited", "exit_reason": key, "end_on": on_day, "status_on": on_day},
-    )
+    changes: dict[str, Any] = {
+        "status": "exited",
+        "exit_reason": key,
+        "end_on": on_day,
+        "status_on": on_day,
+    }
+    if note is not None:
+        changes["note"] = note
+    return door.update("qualifications", qualification_id, changes)
 
 
 def suspend_qualification(
-    door: WriteDoor, qualification_id: str, on_day: str, note: str | None = None
+    door: WriteDoor,
+    qualification_id: str,
+    on_day: str,
+    reason: str | None = None,
+    note: str | None = None,
 ) -> dict[str, Any]:
-    """暂停 on ``on_day`` (not paid while suspended; resumed by a new year's row or an update)."""
+    """暂停 on ``on_day`` (not paid while suspended; resumed by a new year's row or an update),
+    with the reason (a ``SUSPEND_REASONS`` key or its label) in ``exit_reason``."""
     changes: dict[str, Any] = {"status": "suspended", "status_on": on_day}
+    if reason:
+        changes["exit_reason"] = EXIT_REASONS.key(reason) if reason not in EXIT_REASONS else reason
     if note is not None:
         changes["note"] = note
     return door.update("qualifications", qualification_id, changes)
@@ -961,7 +1002,8 @@ def _batch_numbers(conn: sqlite3.Connection, ids: Iterable[Any]) -> dict[str, st
 
 
 def _describe(paid: _Paid, numbers: Mapping[str, str], offices: Mapping[str, str]) -> str:
-    batch = f"批次 {numbers[paid.batch_id]}" if paid.batch_id in numbers else "单笔录入"
+    batch_no = numbers.get(paid.batch_id) if paid.batch_id else None
+    batch = f"批次 {batch_no}" if batch_no else "单笔录入"
     office = offices.get(paid.office, paid.office)
     status = "，已失败退回，请在原记录上补发" if paid.status == "returned" else ""
     return (
@@ -1011,7 +1053,7 @@ def check_payments(conn: sqlite3.Connection, rows: NumberedRows) -> list[Problem
     problems: list[Problem] = []
     seen: dict[tuple[str, Any], list[tuple[int | None, str, str]]] = {}
     for row, rec in rows:
-        programme = programmes.get(rec.get("programme_id"))
+        programme = programmes.get(str(rec.get("programme_id")))
         if programme is None:
             problems.append(Problem("帮扶项目", "所选帮扶项目不存在或已删除", row))
             continue
@@ -1308,7 +1350,7 @@ def propose_batch(
     if programme.per_household:
         candidates = conn.execute(
             "SELECT q.head_person_id, q.id, NULL, 'new', q.poor_since, NULL, 1, q.office,"
-            " q.community_id, q.hukou, p.name, NULL, p.id_number FROM households AS q"
+            " q.community_id, q.hukou, p.name, NULL, p.id_number, NULL FROM households AS q"
             " JOIN persons AS p ON p.id = q.head_person_id"
             " WHERE q.deleted = 0 AND q.poor = 1 AND (q.poor_since IS NULL OR q.poor_since <= ?)"
             f" AND {scope_sql} ORDER BY q.office, q.community_id, p.pinyin",
@@ -1318,7 +1360,8 @@ def propose_batch(
         candidates = conn.execute(
             "SELECT q.person_id, q.household_id, q.id, q.status, q.start_on, q.end_on,"
             " q.confirmed_on, q.office, q.community_id, coalesce(p.hukou, h.hukou), p.name,"
-            " q.category, p.id_number FROM qualifications AS q JOIN persons AS p ON p.id = q.person_id"
+            " q.category, p.id_number, q.exit_reason FROM qualifications AS q"
+            " JOIN persons AS p ON p.id = q.person_id"
             " LEFT JOIN households AS h ON h.id = q.household_id"
             f" WHERE q.deleted = 0 AND q.programme_id = ? AND q.year = ? AND {scope_sql}"
             " ORDER BY q.office, q.community_id, p.pinyin",
@@ -1338,11 +1381,9 @@ def propose_batch(
         if programme.per_household:
             start_on = start_on or "1900-01-01"
         if q_status not in ACTIVE:
-            batch.skipped.append(
-                Skipped(
-                    person_id, name, f"资格状态为{QUALIFICATION_STATUS.label(q_status)}", "status"
-                )
-            )
+            why = f"（{EXIT_REASONS.label(c[13])}）" if c[13] in EXIT_REASONS else ""
+            status_text = f"资格状态为{QUALIFICATION_STATUS.label(q_status)}{why}"
+            batch.skipped.append(Skipped(person_id, name, status_text, "status"))
             continue
         if not confirmed:
             batch.skipped.append(Skipped(person_id, name, "本年度资格尚未确认", "status"))
@@ -1464,6 +1505,52 @@ def commit_batch(
     return batch_id
 
 
+@dataclass(frozen=True)
+class ReviewPerson:
+    """Who a proposed payment (or a skipped person) is, as the batch review shows them."""
+
+    name: str
+    id_number: str
+    community: str
+
+
+@dataclass(frozen=True)
+class BatchReview:
+    """What the batch review shows besides the payments' own values: each person's name, ID
+    number and community, and the category of each qualification paid (``Batch`` carries ids)."""
+
+    people: dict[str, ReviewPerson] = field(default_factory=dict)
+    categories: dict[str, str] = field(default_factory=dict)
+
+    def person(self, person_id: Any) -> ReviewPerson:
+        return self.people.get(str(person_id), ReviewPerson("", "", ""))
+
+
+def batch_review(db: Db, batch: Batch) -> BatchReview:
+    """The people and categories of a proposed ``batch``, read in chunks (run it on the worker
+    that proposed the batch)."""
+    conn = _conn(db)
+    people = [str(p["person_id"]) for p in batch.payments] + [s.person_id for s in batch.skipped]
+    found = {
+        str(pid): ReviewPerson(name or "", number or "", community or "")
+        for pid, name, number, community in _rows_in(
+            conn,
+            "SELECT p.id, p.name, p.id_number, (SELECT name FROM org_units WHERE id ="
+            " p.community_id) FROM persons AS p WHERE p.id IN ({marks})",
+            sorted(set(people)),
+        )
+    }
+    categories = {
+        str(qid): category or ""
+        for qid, category in _rows_in(
+            conn,
+            "SELECT id, category FROM qualifications WHERE id IN ({marks})",
+            sorted({str(p["qualification_id"]) for p in batch.payments if p["qualification_id"]}),
+        )
+    }
+    return BatchReview(found, categories)
+
+
 # -- summaries ------------------------------------------------------------------------------------
 
 
@@ -1499,13 +1586,13 @@ def headcount_identity(
     conn = _conn(db)
     scope_sql, params = (scope or Scope.everything()).sql("q.office", "q.community_id")
     counts: dict[tuple[Any, Any, Any], int] = {}
-    for y, status, category, n in conn.execute(
+    for y, status, category, count in conn.execute(
         "SELECT q.year, q.status, q.category, count(*) FROM qualifications AS q"
         f" WHERE q.deleted = 0 AND q.programme_id = ? AND q.year IN (?, ?) AND {scope_sql}"
         " GROUP BY q.year, q.status, q.category",
         [programme_id, year - 1, year, *params],
     ):
-        counts[(y, status, category)] = n
+        counts[(y, status, category)] = count
     exits = dict(
         conn.execute(
             "SELECT q.category, count(*) FROM qualifications AS q WHERE q.deleted = 0"
@@ -1583,7 +1670,7 @@ def office_totals(db: Db, period: Period, scope: Scope | None = None) -> list[Of
     by_id = {p.id: p for p in programmes}
     rows = sorted(_conn(db).execute(sql, params), key=lambda r: (r[0], order.get(r[1], 99)))
     return [
-        OfficeTotals(by_id[r[1]].code, by_id[r[1]].name, *r[2:], office=r[0])
+        OfficeTotals(by_id[r[1]].code, by_id[r[1]].name, r[2], r[3], r[4], r[5], r[6], office=r[0])
         for r in rows
         if r[1] in by_id
     ]
@@ -1785,6 +1872,49 @@ def households_query(db: Db, scope: Scope, search: str = "", poor_only: bool = F
     return Query("households", HOUSEHOLD_LIST, where + found, params + values, [("office", False)])
 
 
+_HOUSEHOLD_FIELDS = (
+    *((f, f"t.{f}") for f in ("id", "head_person_id", "community_id", "address", "hukou")),
+    *((f, f"t.{f}") for f in ("poor", "poor_since", "note", "created_on")),
+    ("head_name", "(SELECT name FROM persons WHERE id = t.head_person_id)"),
+    ("head_id_number", "(SELECT id_number FROM persons WHERE id = t.head_person_id)"),
+)
+_MEMBER_FIELDS = (
+    ("member_id", "t.id"),
+    ("person_id", "t.person_id"),
+    ("name", "(SELECT name FROM persons WHERE id = t.person_id)"),
+    ("id_number", "(SELECT id_number FROM persons WHERE id = t.person_id)"),
+    ("relation", "t.relation"),
+    ("joined_on", "t.joined_on"),
+)
+
+
+def household_record(
+    db: sqlite_utils.Database, scope: Scope, household_id: str
+) -> dict[str, Any] | None:
+    """One live household in ``scope`` for the form, with its head's name and ID number."""
+    rows, _ = lookup_read(
+        db, scope, "households", _HOUSEHOLD_FIELDS, ["t.id = ?"], [household_id], limit=1
+    )
+    return rows[0] if rows else None
+
+
+def household_members(
+    db: sqlite_utils.Database, scope: Scope, household_id: str
+) -> list[dict[str, Any]]:
+    """The present members of a household (the head first), with name and ID number."""
+    rows, _ = lookup_read(
+        db,
+        scope,
+        "household_members",
+        _MEMBER_FIELDS,
+        ["t.household_id = ?", "t.left_on IS NULL"],
+        [household_id],
+        order="(t.relation <> 'head'), t.joined_on",
+        limit=200,
+    )
+    return rows
+
+
 QUALIFICATION_LIST = (
     *_person_columns("t.person_id"),
     Column(
@@ -1799,7 +1929,7 @@ QUALIFICATION_LIST = (
     Column("status_on", "状态日期", "t.status_on", sortable=False),
     Column("start_on", "享受起始", "t.start_on", sortable=False),
     Column("end_on", "享受截止", "t.end_on", sortable=False),
-    Column("exit_reason", "退出原因", "t.exit_reason", sortable=False),
+    Column("exit_reason", "退出/暂停原因", "t.exit_reason", sortable=False),
     Column("confirmed_on", "确认日期", "t.confirmed_on", sortable=False),
     Column("posted_from", "公示开始", "t.posted_from", sortable=False),
     Column("posted_to", "公示结束", "t.posted_to", sortable=False),
@@ -1820,7 +1950,8 @@ def qualifications_query(
     search: str = "",
 ) -> Query:
     """Live qualifications in ``scope``, filtered; newest year first."""
-    scope_sql, params = scope.sql("t.office", "t.community_id")
+    scope_sql, scope_params = scope.sql("t.office", "t.community_id")
+    params: list[Any] = list(scope_params)
     where = ["t.deleted = 0", scope_sql]
     for column, value in (("programme_id", programme_id), ("year", year), ("status", status)):
         if value is not None:

@@ -109,6 +109,32 @@ def test_posting_pdf_shows_masked_names_only(tmp_path):
     assert "公示期：2026-03-01至2026-03-07" in flat
 
 
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils 未安装")
+def test_a_long_posting_is_cut_into_pages_as_reportlab_would(tmp_path):
+    """The PDF writer counts each page's rows itself (fast) and draws plain cells in one text
+    object per table: the pages and their text are those of the old way, one table that
+    reportlab splits, including rows of two lines and a table whose last page is short."""
+    from desktop.reports.pdf import PdfTable, write_pdf
+
+    rows = [[str(n), f"社区{n % 7}", f"张小{n}", "奖励扶助"] for n in range(1, 181)]
+    rows[40][1] = "东关社区\n（二组）"  # a row of two lines
+    table = PdfTable(
+        title="长公示",
+        head=[["序号", "社区", "姓名", "项目"]],
+        rows=rows,
+        above_left=["公示单位：城关"],
+        below=["注：共 180 人"],
+        numeric_from=3,
+    )
+    fast, slow = tmp_path / "fast.pdf", tmp_path / "slow.pdf"
+    write_pdf(fast, [table])
+    write_pdf(slow, [table], split_pages=False)
+    pages = _pdf_text(fast).split("\f")
+    assert len([p for p in pages if p.strip()]) >= 5
+    assert _pdf_text(fast) == _pdf_text(slow)
+    assert all("序号" in p for p in pages if p.strip())  # the header on every page
+
+
 def test_a_long_digit_run_refuses_the_posting(tmp_path):
     bad = Posting(
         "公示",

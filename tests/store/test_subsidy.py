@@ -398,6 +398,29 @@ def test_returned_and_repaid_is_counted_once(world: World, elder: str) -> None:
 # -- qualifications over the years -----------------------------------------------------------------
 
 
+def test_a_suspension_keeps_its_reason_in_exit_reason(world: World, elder: str) -> None:
+    paused = qualify(world, elder)
+    S.suspend_qualification(world.door(world.clerk_a), paused, "2026-03-01", "联系不上", "停机")
+    assert world.db.execute(
+        "SELECT status, exit_reason, note FROM qualifications WHERE id = ?", [paused]
+    ).fetchone() == ("suspended", "unreachable", "停机")
+    with pytest.raises(ValidationError, match="暂停原因"):
+        S.suspend_qualification(world.door(world.clerk_a), paused, "2026-03-02", "died")
+    assert world.db.execute(
+        "SELECT status_on, exit_reason FROM qualifications WHERE id = ?", [paused]
+    ).fetchone() == ("2026-03-01", "unreachable")  # the refused change wrote nothing
+    reward = S.programme_by_code(world.db, "reward")
+    batch = S.propose_batch(
+        world.db, reward.id, "2026-01-01", "2026-06-30", world.reviewer_a, "2026-03-25"
+    )
+    assert [s.reason for s in batch.skipped] == ["资格状态为暂停（外出联系不上）"]
+    review = S.batch_review(world.db, batch)
+    assert (
+        review.person(elder).name
+        == world.db.execute("SELECT name FROM persons WHERE id = ?", [elder]).fetchone()[0]
+    )
+
+
 def test_confirm_year_exit_and_the_identity(world: World, elder: str) -> None:
     others = [add_person(world, f"老人{i}", "1950-01-0" + str(i + 1)) for i in range(3)]
     for person in others:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 from ui_fixtures import SUBSIDY_ACCOUNT, Opened, Subsidy, add_subsidy, click, shown, subsidy_ctx
 
@@ -53,6 +54,14 @@ def test_reviewer_confirms_pays_returns_repays_and_posts(
     page.select(reward, 2026)
     assert "尚未确认" in page.identity_note.text()
     click(qtbot, page.confirm_button)
+    prompt = page.prompt
+    assert prompt is not None and prompt.text() == "确认 2026 年度奖励扶助资格 3 人？"
+    click(qtbot, prompt.button(QMessageBox.StandardButton.Cancel))
+    assert opened.db.execute(  # 取消: nothing written
+        "SELECT count(*) FROM qualifications WHERE year = 2026 AND programme_id = ?", [reward]
+    ).fetchone() == (0,)
+    click(qtbot, page.confirm_button)
+    click(qtbot, page.prompt.button(QMessageBox.StandardButton.Yes))
     wait_job(qtbot, page)
     rows = opened.db.execute(
         "SELECT person_id, status, confirmed_on, confirmed_by FROM qualifications"

@@ -95,11 +95,22 @@ def test_exit_suspend_and_posting_dates(qtbot: QtBot, opened: Opened, sub: Subsi
     ).fetchone() == ("exited", "died", "2025-11-30")
     page.select_record(ids[sub.persons["c"]])
     click(qtbot, page.suspend_button)
+    assert page.dialog.reason.findData("died") == -1  # only suspension reasons are offered
+    page.dialog.reason.setCurrentIndex(page.dialog.reason.findData("other"))
+    click(qtbot, page.dialog.ok_button)  # 其他 needs a 说明
+    assert "说明" in page.dialog.form.error_text("detail")
     page.dialog.reason.setCurrentText("外出联系不上")
+    page.dialog.detail_edit.setText("电话停机")
     click(qtbot, page.dialog.ok_button)
     assert opened.db.execute(
-        "SELECT status, note FROM qualifications WHERE id = ?", [ids[sub.persons["c"]]]
-    ).fetchone() == ("suspended", "暂停：外出联系不上")
+        "SELECT status, exit_reason, note FROM qualifications WHERE id = ?",
+        [ids[sub.persons["c"]]],
+    ).fetchone() == ("suspended", "unreachable", "电话停机")
+    row = next(
+        r for r in range(page.model.rowCount()) if page.model.record_id(r) == ids[sub.persons["c"]]
+    )
+    column = page.model.column_index("exit_reason")
+    assert page.model.index(row, column).data() == "外出联系不上"  # shown in the table
     page.view.selectAll()
     click(qtbot, page.posting_button)
     dates = page.dialog

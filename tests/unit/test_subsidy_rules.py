@@ -170,3 +170,22 @@ def test_qualification_row_rules() -> None:
     assert {p.field for p in exited} == {"退出原因", "享受截止日期"}
     late = validate_qualification({**good, "start_on": "2027-01-01"})
     assert late and "晚于2026年度" in late[0].message
+
+
+def test_suspension_and_exit_reasons_share_the_column() -> None:
+    good = {
+        "status": "suspended",
+        "status_on": "2026-03-01",
+        "start_on": "2026-01-01",
+        "year": 2026,
+    }
+    assert validate_qualification(good) == []  # rows from before the reason was kept
+    assert validate_qualification({**good, "exit_reason": "unreachable"}) == []
+    died = validate_qualification({**good, "exit_reason": "died"})
+    assert [p.field for p in died] == ["暂停原因"] and "外出联系不上" in died[0].message
+    exited = {**good, "status": "exited", "end_on": "2026-03-01"}
+    assert validate_qualification({**exited, "exit_reason": "died"}) == []
+    wrong = validate_qualification({**exited, "exit_reason": "account"})
+    assert [p.field for p in wrong] == ["退出原因"] and "账户异常" in wrong[0].message
+    live = validate_qualification({**good, "status": "continued", "exit_reason": "other"})
+    assert [p.field for p in live] == ["退出原因"]

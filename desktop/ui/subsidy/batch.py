@@ -86,31 +86,6 @@ def _get(item: Any, key: str, default: Any = None) -> Any:
     return getattr(item, key, default)
 
 
-def review_facts(db: Any, batch: Any) -> dict[str, dict[str, Any]]:
-    """What the review table shows besides the payments' own values — each person's name, ID
-    number and community, and the category of the qualification paid — read on the worker in
-    chunks (``store.subsidy.Batch`` carries ids only)."""
-    people = sorted(
-        {str(p["person_id"]) for p in batch.payments} | {str(s.person_id) for s in batch.skipped}
-    )
-    found: dict[str, dict[str, Any]] = {}
-    for i in range(0, len(people), 500):
-        chunk = people[i : i + 500]
-        sql = (
-            "SELECT p.id, p.name, p.id_number, (SELECT name FROM org_units WHERE id ="
-            f" p.community_id) FROM persons AS p WHERE p.id IN ({','.join('?' * len(chunk))})"
-        )
-        for pid, name, number, community in db.execute(sql, chunk).fetchall():
-            found[pid] = {"name": name, "id_number": number, "community": community}
-    quals = sorted({str(p["qualification_id"]) for p in batch.payments if p["qualification_id"]})
-    for i in range(0, len(quals), 500):
-        chunk = quals[i : i + 500]
-        sql = f"SELECT id, category FROM qualifications WHERE id IN ({','.join('?' * len(chunk))})"
-        for qid, category in db.execute(sql, chunk).fetchall():
-            found[f"q:{qid}"] = {"category": category}
-    return found
-
-
 class BatchPage(QWidget):
     """Choose, propose, review, approve. ``committed(batch_id)`` after a batch was written."""
 
@@ -341,7 +316,7 @@ class BatchPage(QWidget):
                 goods_fen=goods_fen,
                 goods_desc=goods_desc,
             )
-            return batch, review_facts(db, batch)
+            return batch, store.batch_review(db, batch)
 
         job = self._start(work, self.tr("生成发放方案"), self.tr("正在生成发放方案…"))
         job.finished.connect(lambda result: self._show_batch(*result))
@@ -364,7 +339,7 @@ class BatchPage(QWidget):
         self._idle()
         self.message.error(text)
 
-    def _show_batch(self, batch: Any, people: dict[str, Any] | None = None) -> None:
+    def _show_batch(self, batch: Any, review: store.BatchReview | None = None) -> None:
         self.batch = batch
         self._idle()
         if batch is None:
@@ -373,17 +348,17 @@ class BatchPage(QWidget):
             self.skipped_label.setText(self.tr("未纳入的人员"))
             self.approval_note.hide()
             return
-        people = people or {}
+        review = review or store.BatchReview()
         payments = list(_get(batch, "payments", []))
         rows = []
         for p in payments:
-            who = people.get(str(_get(p, "person_id")), {})
+            who = review.person(_get(p, "person_id"))
             rows.append(
                 {
-                    "community": who.get("community", ""),
-                    "name": who.get("name", ""),
-                    "id_number": who.get("id_number", ""),
-                    "category": people.get(f"q:{_get(p, 'qualification_id')}", {}).get("category"),
+                    "community": who.community,
+                    "name": who.name,
+                    "id_number": who.id_number,
+                    "category": review.categories.get(str(_get(p, "qualification_id"))),
                     "covered": f"{_get(p, 'covered_start')} 至 {_get(p, 'covered_end')}",
                     "amount_fen": _get(p, "amount_fen", 0),
                     "goods_fen": _get(p, "goods_fen", 0),
@@ -405,11 +380,11 @@ class BatchPage(QWidget):
         skipped = list(_get(batch, "skipped", []))
         shown = []
         for s in skipped:
-            who = people.get(str(_get(s, "person_id")), {})
+            who = review.person(_get(s, "person_id"))
             shown.append(
                 {
-                    "name": _get(s, "name") or who.get("name", ""),
-                    "id_number": _get(s, "id_number") or who.get("id_number", ""),
+                    "name": _get(s, "name") or who.name,
+                    "id_number": _get(s, "id_number") or who.id_number,
                     "reason": _get(s, "reason", ""),
                 }
             )

@@ -29,7 +29,7 @@ from desktop.store import subsidy as store
 from desktop.ui.context import AppContext
 from desktop.ui.forms import error_label
 from desktop.ui.i18n import QT_TRANSLATE_NOOP, fill
-from desktop.ui.kangjian.queries import person_with_id_number, read
+from desktop.ui.kangjian.queries import person_with_id_number
 from desktop.ui.subsidy.common import (
     WRITE_ERRORS,
     ListColumn,
@@ -117,42 +117,11 @@ class HouseholdsPage(ListPage):
 
 
 def household_record(ctx: AppContext, household_id: str) -> dict[str, Any] | None:
-    fields = (
-        ("id", "t.id"),
-        ("head_person_id", "t.head_person_id"),
-        ("community_id", "t.community_id"),
-        ("address", "t.address"),
-        ("hukou", "t.hukou"),
-        ("poor", "t.poor"),
-        ("poor_since", "t.poor_since"),
-        ("note", "t.note"),
-        ("created_on", "t.created_on"),
-        ("head_name", "(SELECT name FROM persons WHERE id = t.head_person_id)"),
-        ("head_id_number", "(SELECT id_number FROM persons WHERE id = t.head_person_id)"),
-    )
-    rows, _ = read(ctx, "households", fields, ["t.id = ?"], [household_id], limit=1)
-    return rows[0] if rows else None
+    return store.household_record(ctx.db, ctx.user.scope, household_id)
 
 
 def household_members(ctx: AppContext, household_id: str) -> list[dict[str, Any]]:
-    fields = (
-        ("member_id", "t.id"),
-        ("person_id", "t.person_id"),
-        ("name", "(SELECT name FROM persons WHERE id = t.person_id)"),
-        ("id_number", "(SELECT id_number FROM persons WHERE id = t.person_id)"),
-        ("relation", "t.relation"),
-        ("joined_on", "t.joined_on"),
-    )
-    rows, _ = read(
-        ctx,
-        "household_members",
-        fields,
-        ["t.household_id = ?", "t.left_on IS NULL"],
-        [household_id],
-        order="(t.relation <> 'head'), t.joined_on",
-        limit=200,
-    )
-    return rows
+    return store.household_members(ctx.db, ctx.user.scope, household_id)
 
 
 class HouseholdDialog(SubsidyDialog):

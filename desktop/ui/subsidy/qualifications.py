@@ -5,9 +5,11 @@ per category (上年 − 退出 + 新增 = 本年, with ✓ / ✗), and the acti
 - 新增资格… — a person (by ID number), programme, category, year and first day; the eligibility
   rules of DOMAIN.md are checked as the form is filled: warnings are shown and do not block,
   refusals are shown and block (the door refuses them too);
-- 暂停… / 退出… — with reason and date; 公示日期… — the posting dates of the chosen rows;
-- 确认本年度资格 — the reviewer's (or administrator's) yearly confirmation, on a worker with a
-  progress bar and 取消 (a clerk sees why it is disabled);
+- 暂停… / 退出… — with a reason from the list (kept in ``exit_reason``, shown in the table),
+  an optional 说明 (the note) and the date; 公示日期… — the posting dates of the chosen rows;
+- 确认本年度资格 — the reviewer's (or administrator's) yearly confirmation: it first asks
+  "确认 2026 年度奖励扶助资格 N 人？" with the count, then runs on a worker with a progress bar
+  and 取消 (a clerk sees why it is disabled);
 - 导出公示… — the year's posting of the programme (names masked; see ``reports.posting``).
 """
 
@@ -24,6 +26,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QSpinBox,
     QTableView,
@@ -34,6 +37,7 @@ from PySide6.QtWidgets import (
 from desktop.domain.choices import EXIT_REASONS, QUALIFICATION_STATUS, SUBSIDY_CATEGORY
 from desktop.domain.errors import Problem, ValidationError
 from desktop.domain.ids import mask_id, normalize_id
+from desktop.domain.subsidy import EXIT_ONLY, SUSPEND_REASONS
 from desktop.store import subsidy as store
 from desktop.store.door import WriteDoor
 from desktop.ui.context import AppContext
@@ -108,6 +112,7 @@ class QualificationsPage(ListPage):
         self, ctx: AppContext, parent: QWidget | None = None, *, today: date | None = None
     ):
         self.today = today or date.today()
+        self.prompt: QMessageBox | None = None  # the last confirmation asked
         super().__init__(
             ctx,
             store.qualifications_query,
@@ -301,12 +306,43 @@ class QualificationsPage(ListPage):
             else self.tr("请先选择项目")
         )
 
-    def confirm_year(self) -> Any:
+    def confirm_year(self) -> QMessageBox | None:
+        """Ask "确认 2026 年度奖励扶助资格 N 人？" (``self.prompt``, window-modal); 确认 runs it."""
         programme_id = self.programme_id()
         if programme_id is None or not can_approve(self.ctx.user):
             self._update_confirm()
             return None
-        year, user, day = self.year.value(), self.ctx.user, self.today.isoformat()
+        year = self.year.value()
+        name = next((p.name for p in self.programmes if p.id == programme_id), "")
+        count = store.confirmation_count(self.ctx.db, self.ctx.user.scope, programme_id, year)
+        if not count:
+            self.message.done(fill(self.tr("%1 %2 年度没有待确认的资格。"), name, year))
+            return None
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            self.tr("确认本年度资格"),
+            fill(self.tr("确认 %1 年度%2资格 %3 人？"), year, name, f"{count:,}"),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.setInformativeText(self.tr("上年仍有效的资格转为本年度续发，并记录确认人和确认日期。"))
+        box.button(QMessageBox.StandardButton.Yes).setText(self.tr("确认"))
+        box.button(QMessageBox.StandardButton.Cancel).setText(self.tr("取消"))
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.buttonClicked.connect(
+            lambda button: (
+                self.run_confirmation(programme_id, year)
+                if box.standardButton(button) == QMessageBox.StandardButton.Yes
+                else None
+            )
+        )
+        self.prompt = box
+        box.open()
+        return box
+
+    def run_confirmation(self, programme_id: str, year: int) -> Any:
+        """The confirmation itself, on a worker with a progress bar and 取消."""
+        user, day = self.ctx.user, self.today.isoformat()
         self.confirm_button.setEnabled(False)
 
         def work(db: Any, progress: Any, cancelled: Any) -> int:
@@ -620,36 +656,37 @@ class StatusDialog(SubsidyDialog):
         self.record_id = qualification_id
         self.action = action
         self.reason = QComboBox()
-        self.reason.setEditable(not exiting)
-        if exiting:
-            for choice in EXIT_REASONS:
+        for choice in EXIT_REASONS:
+            if choice.key in (EXIT_ONLY if exiting else SUSPEND_REASONS):
                 self.reason.addItem(choice.label, choice.key)
-        else:
-            for text in (self.tr("待核实"), self.tr("外出联系不上"), self.tr("账户异常")):
-                self.reason.addItem(text, text)
+        self.detail_edit = QLineEdit()
+        self.detail_edit.setPlaceholderText(self.tr("可不填，记入备注"))
         self.day_edit = QLineEdit(self.today.isoformat())
         self.form.add("reason", self.tr("原因"), self.reason)
+        self.form.add("detail", self.tr("说明"), self.detail_edit)
         self.form.add("day", self.tr("退出日期") if exiting else self.tr("暂停日期"), self.day_edit)
         self.finish(width=380)
 
     def save(self) -> bool:
         self.clear_messages()
         day = self.day("day", self.day_edit, "日期")
-        reason = (
-            self.reason.currentData()
-            if self.action == "exit"
-            else self.reason.currentText().strip()
-        )
+        reason = self.reason.currentData()
+        detail = self.detail_edit.text().strip()
         if not reason:
-            self.form.set_error("reason", self.tr("请填写原因"))
+            self.form.set_error("reason", self.tr("请选择原因"))
+        elif reason == "other" and not detail:
+            self.form.set_error("detail", self.tr("原因为「其他」时请写明说明"))
+            return False
         if day is None or not reason:
             return False
         try:
             if self.action == "exit":
-                store.exit_qualification(self.ctx.door(), self.record_id, reason, day)
+                store.exit_qualification(
+                    self.ctx.door(), self.record_id, reason, day, note=detail or None
+                )
             else:
                 store.suspend_qualification(
-                    self.ctx.door(), self.record_id, day, note=fill(self.tr("暂停：%1"), reason)
+                    self.ctx.door(), self.record_id, day, reason, note=detail or None
                 )
         except WRITE_ERRORS as exc:
             return self.refused(exc)
