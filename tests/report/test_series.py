@@ -313,6 +313,10 @@ def test_exemptions_per_semester_by_item(district: District) -> None:
     assert values(sides, "A") == {"2026春": 2} and values(sides, "B") == {"2026春": 1}
     whole = sum(v for s in sides.series for v in s.values if v is not None)
     assert whole == period_totals(district.db, Q(2026, 1)).students
+    # across items: each student once, and every item's amount (3 grants at A, 2 at B)
+    table = series.fetch(district.db, "exemption_students", Q(2026, 1), Q(2026, 2)).fetched.table
+    assert table[("A", "2026春", series.ALL)] == (2, 3 * 15000)
+    assert table[("B", "2026春", series.ALL)] == (1, 2 * 15000)
 
 
 def test_axis_periods_and_empty_sources(district: District) -> None:
@@ -337,3 +341,43 @@ def test_a_raw_connection_works_like_the_database(district: District, tmp_path: 
     finally:
         conn.close()
     assert values(chart, "人流") == {"2026Q1": 1}
+
+
+def test_indicators_per_office_and_quarter_are_compute_indicators(district: District) -> None:
+    """The grouped fetch gives, for every office, quarter and indicator, the value of
+    compute_indicators run for that office alone — also with a community scope, a community
+    whose count is missing on a day, deaths and funds."""
+    counts = (("A1", "2025-09-30", 30000), ("A1", "2025-12-31", 30400), ("A1", "2026-03-31", 30100),
+              ("A2", "2025-12-31", 20000), ("B1", "2025-09-30", 41000), ("B1", "2026-02-15", 41200))  # fmt: skip
+    for community, day, people in counts:
+        district.add("population_counts", community[0], community_id=district.units[community],
+                     as_of=day, population=people, married_women=people // 300,
+                     contraception_users=people // 310)  # fmt: skip
+    for community, day, n in (("A1", "2025-11-03", 7), ("A1", "2026-02-01", 40), ("B1", "2026-01-09", 31),
+                              ("A2", "2026-03-31T10:00:00", 3)):  # fmt: skip
+        for k in range(n):
+            district.add("births", community[0], community_id=district.units[community],
+                         birth_date=day, sex="MF"[k % 2],
+                         policy="in_policy" if k % 10 else "out_policy")  # fmt: skip
+    for community, day, n in (("A2", "2026-01-20", 5), ("B1", "2025-10-02", 2)):
+        for _ in range(n):
+            district.add("deaths", community[0], community_id=district.units[community],
+                         death_date=day)  # fmt: skip
+    for office, start, end, budget, in_place in (("A", "2026-01-01", "2026-03-31", 50000, 42000),
+                                                 ("B", "2025-10-01", "2025-12-31", 30000, 30000)):  # fmt: skip
+        district.add("funds", office, period_start=start, period_end=end, budget_fen=budget,
+                     in_place_fen=in_place)  # fmt: skip
+    district.db.execute("INSERT INTO indicator_targets VALUES ('sex_ratio', 2026, '107.00', '<=')")
+    district.db.execute("INSERT INTO indicator_targets VALUES ('funds_rate', 2025, '95.00', '>=')")
+    some = Scope(None, frozenset([district.units["A1"], district.units["B1"]]))
+    for scope in (None, some):  # the last: communities A1 and B1 only
+        data = series.fetch(district.db, "indicators", Q(2025, 4), Q(2026, 1), scope)
+        for p in (Q(2025, 4), Q(2026, 1)):
+            for office in ("A", "B"):
+                limited = Scope(frozenset([office]), scope.communities if scope else None)
+                for ind in compute_indicators(district.db, p, limited):
+                    chart = data.chart(f"indicator_{ind.key}", [office])
+                    assert values(chart, office)[p.key] == ind.value, (office, p.key, ind.key)
+                    index = chart.index(p.key)
+                    assert (chart.target or (None,) * 2)[index] == ind.target, ind.key
+    assert data.fetched.table[("A", "2026Q1", "birth_rate")] == (2 * 40, 30400 + 30100)
