@@ -36,6 +36,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 from desktop.domain.choices import (
@@ -380,8 +381,9 @@ def enrolment_problem(name: Any, enrolled_on: Any, left_on: Any, semester: str) 
     junior school was still at school, at their primary school, in the semesters before it.
     ``enrolled_on`` is kept in the signature so callers pass the record as it is."""
     del enrolled_on  # see above
-    period = semester_period(semester)
-    if left_on and str(left_on) <= period.start.isoformat():
+    if not left_on:  # the usual case, asked once per record of a semester batch
+        return None
+    if str(left_on) <= semester_period(semester).start.isoformat():
         return f"{name or '该学生'}已于 {left_on} 离校，{semester}不在校，不能享受资助"
     return None
 
@@ -585,42 +587,64 @@ def _semester_facts(key: str) -> tuple[str, str, str] | None:
     return school_year_of(key), first.isoformat(), last.isoformat()
 
 
-_ITEM_KEYS = frozenset(EXEMPTION_ITEMS.keys())
 _METHOD_KEYS = frozenset(METHODS.keys())
+_ITEM_BOARDING = frozenset(
+    (item, boarding)
+    for item in EXEMPTION_ITEMS.keys()
+    for boarding in (0, 1)
+    if (item, boarding) not in (("boarding", 0), ("nonboarding", 1))
+)  # the items a boarder (1) or a non-boarder (0) may have
+_PLAIN_FIELDS = itemgetter(
+    "semester",
+    "school_year",
+    "granted_on",
+    "item",
+    "boarding",
+    "grade",
+    "amount_fen",
+    "method",
+    "student_id",
+    "school_id",
+    "standard_id",
+    "student_no",
+)
 
 
-def _plainly_valid(row: Mapping[str, Any]) -> bool:
-    """The usual case, checked quickly (a semester batch writes tens of thousands of rows)."""
-    facts = _semester_facts(row.get("semester")) if isinstance(row.get("semester"), str) else None
-    grade, boarding, item = row.get("grade"), row.get("boarding"), row.get("item")
-    amount, granted = row.get("amount_fen"), row.get("granted_on")
-    if not (
-        facts is not None
-        and row.get("student_id")
-        and row.get("school_id")
-        and row.get("standard_id")
-        and row.get("student_no")
-        and type(grade) is int
-        and 1 <= grade <= 9
-        and boarding in (0, 1)
-        and type(boarding) is int
-        and item in _ITEM_KEYS
-        and row.get("method") in _METHOD_KEYS
-        and row.get("school_year") == facts[0]
-        and type(amount) is int
-        and amount > 0
-        and type(granted) is str
-        and len(granted) == 10
-        and facts[1] <= granted <= facts[2]
-        and not (item == "boarding" and boarding == 0)
-        and not (item == "nonboarding" and boarding == 1)
-    ):
-        return False
+@lru_cache(maxsize=1024)
+def _is_day(text: str) -> bool:
     try:
-        date.fromisoformat(granted)
+        date.fromisoformat(text)
     except ValueError:
         return False
     return True
+
+
+def _plainly_valid(row: Mapping[str, Any]) -> bool:
+    """The usual case, checked quickly (a semester batch writes hundreds of thousands of rows):
+    every field read in one call, the semester's facts and the grant day's validity cached."""
+    try:
+        semester, year, granted, item, boarding, grade, amount, method, *keys = _PLAIN_FIELDS(row)
+    except KeyError:  # a partial record: the full check says what is missing
+        return False
+    facts = _semester_facts(semester) if type(semester) is str else None
+    return (
+        facts is not None
+        and year == facts[0]
+        and type(granted) is str
+        and len(granted) == 10
+        and facts[1] <= granted <= facts[2]
+        and type(item) is str
+        and type(boarding) is int
+        and (item, boarding) in _ITEM_BOARDING
+        and type(grade) is int
+        and 1 <= grade <= 9
+        and type(amount) is int
+        and amount > 0
+        and type(method) is str
+        and method in _METHOD_KEYS
+        and all(keys)
+        and _is_day(granted)
+    )
 
 
 def validate_exemption(row: Mapping[str, Any]) -> list[Problem]:

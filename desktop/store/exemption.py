@@ -71,11 +71,13 @@ Writing (each raises ``ValidationError`` with problems naming fields, ``AccessDe
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
@@ -128,7 +130,6 @@ if TYPE_CHECKING:  # the door imports this module (through tables) to know its t
     from desktop.store.users import User
 
 Db = sqlite_utils.Database | sqlite3.Connection
-CHUNK = 500  # ids per IN (...) list
 DISTRICT = "DISTRICT"
 """The ``office`` of district-wide records (aid standards): no office's, the administrator's."""
 WRITE_BATCH = 5000  # rows per executemany of the batch commit
@@ -141,14 +142,17 @@ def _conn(db: Db) -> sqlite3.Connection:
 def _rows_in(
     conn: sqlite3.Connection, sql: str, keys: Iterable[Any], before: Sequence[Any] = ()
 ) -> list[tuple[Any, ...]]:
-    """Run ``sql`` (``{marks}`` for an IN list, after the parameters ``before``) over the distinct
-    non-empty ``keys``, in chunks."""
+    """Run ``sql`` (``IN ({marks})``, after the parameters ``before``) once over the distinct
+    non-empty ``keys``, handed to SQLite as one JSON array (``json_each``): one query, whatever
+    the number of keys."""
     distinct = list(dict.fromkeys(k for k in keys if k))
-    found: list[tuple[Any, ...]] = []
-    for i in range(0, len(distinct), CHUNK):
-        part = distinct[i : i + CHUNK]
-        found.extend(conn.execute(sql.format(marks=",".join("?" * len(part))), [*before, *part]))
-    return found
+    if not distinct:
+        return []
+    return conn.execute(sql.format(marks=_EACH), [*before, _json_list(distinct)]).fetchall()
+
+
+_EACH = "SELECT value FROM json_each(?)"
+_json_list = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
 
 
 def _short(record_id: str) -> str:
@@ -866,46 +870,63 @@ def parse_semester(text: str) -> str:
     return period.key
 
 
+_SHARED = (
+    "school_id",
+    "community_id",
+    "grade",
+    "boarding",
+    "item",
+    "semester",
+    "standard_id",
+    "amount_fen",
+)
+_pick_shared = itemgetter(*_SHARED)
+_pick_own = itemgetter("student_id", "student_no", "id", "granted_on")
+
+
+def _picked(rec: Mapping[str, Any]) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """(what depends on the school, grade, item and standard; the student, 学籍号, id and grant
+    day) of a record — a whole record from the door in two C calls, a partial one by ``get``."""
+    try:
+        return _pick_shared(rec), _pick_own(rec)
+    except KeyError:
+        return (
+            tuple(rec.get(k) for k in _SHARED),
+            (rec.get("student_id"), rec.get("student_no"), rec.get("id"), rec.get("granted_on")),
+        )
+
+
 def check_exemptions(conn: sqlite3.Connection, rows: NumberedRows) -> list[Problem]:
     """Once per student, item and semester (by record and by 学籍号, at any school); the student,
     school and standard exist and agree with the record; the amount is the standard's; the living
     allowance only with a confirmed hardship.
 
-    Bulk writes (a batch, an import) hand thousands of rows at a time: the students are read with
-    one query per 500, the earlier grants of the same semester with one (indexed, OR) query per
-    500, and what depends only on the school, grade, item and standard is judged once per call."""
+    Set-based, for the thousands of rows a batch or an import hands at a time: the students are
+    read with one query, the earlier grants with one query per semester (the keys go to SQLite as
+    a JSON array), and every row is then judged with dictionary look-ups; what depends only on the
+    school, grade, item and standard is judged once per call."""
+    picked = [(row, rec, *_picked(rec)) for row, rec in rows]
     standards = {s.id: s for s in load_standards(conn, include_deleted=True)}
     live = load_standards(conn)
-    schools = _Schools(conn, (rec.get("school_id") for _, rec in rows))
+    schools = _Schools(conn, (shared[0] for _, _, shared, _ in picked))
     students = {
         r[0]: r
         for r in _rows_in(
             conn,
             "SELECT id, student_no, name, hardship, hardship_confirmed_on, deleted, enrolled_on,"
-            " left_on FROM students"
-            " WHERE id IN ({marks})",
-            (rec.get("student_id") for _, rec in rows),
+            " left_on FROM students WHERE id IN ({marks})",
+            (own[0] for _, _, _, own in picked),
         )
     }
-    earlier = _earlier_grants(conn, rows)
+    earlier = _earlier_grants(conn, picked)
     missing = {r[4] for r in earlier.values()} - schools.rows.keys()
     if missing:
         schools.rows.update(_Schools(conn, missing).rows)
     problems: list[Problem] = []
     judged: dict[tuple[Any, ...], list[Problem]] = {}  # school, grade, item, standard … → problems
     first_row: dict[tuple[Any, Any, Any], tuple[int | None, Mapping[str, Any]]] = {}
-    for row, rec in rows:
-        item, key, student_id = rec.get("item"), rec.get("semester"), rec.get("student_id")
-        shared = (
-            rec.get("school_id"),
-            rec.get("community_id"),
-            rec.get("grade"),
-            rec.get("boarding"),
-            item,
-            key,
-            rec.get("standard_id"),
-            rec.get("amount_fen"),
-        )
+    for row, rec, shared, (student_id, given_no, record_id, granted_on) in picked:
+        item, key = shared[4], shared[5]
         found = judged.get(shared)
         if found is None:
             found = judged[shared] = _record_problems(rec, schools, standards, live)
@@ -917,21 +938,19 @@ def check_exemptions(conn: sqlite3.Connection, rows: NumberedRows) -> list[Probl
             continue
         _, number, name, hardship, confirmed_on, _, enrolled_on, left_on = student
         extra: list[Problem] = []
-        absent = enrolment_problem(name, enrolled_on, left_on, str(key))
-        if absent:
-            extra.append(Problem(STUDENT_NO, absent))
-        if rec.get("student_no") != number:
-            extra.append(
-                Problem(
-                    STUDENT_NO, f"应为该学生登记的学籍号 {number}，而不是 {rec.get('student_no')}"
-                )
-            )
+        if left_on:
+            absent = enrolment_problem(name, enrolled_on, left_on, str(key))
+            if absent:
+                extra.append(Problem(STUDENT_NO, absent))
+        if given_no != number:
+            extra.append(Problem(STUDENT_NO, f"应为该学生登记的学籍号 {number}，而不是 {given_no}"))
         if item in ALLOWANCE_ITEMS:
-            reason = hardship_problem(hardship, confirmed_on, str(rec.get("granted_on")), name)
+            reason = hardship_problem(hardship, confirmed_on, str(granted_on), name)
             if reason:
                 extra.append(Problem("资助项目", reason))
-        first = earlier.get((student_id, key, item)) or earlier.get((number, key, item))
-        if first is not None and first[2] != rec.get("id"):
+        by_record, by_number = (student_id, key, item), (number, key, item)
+        first = earlier.get(by_record) or earlier.get(by_number) if earlier else None
+        if first is not None and first[2] != record_id:
             extra.append(
                 Problem(
                     STUDENT_NO,
@@ -941,13 +960,13 @@ def check_exemptions(conn: sqlite3.Connection, rows: NumberedRows) -> list[Probl
                 )
             )
         else:
-            twin = first_row.get((student_id, key, item)) or first_row.get((number, key, item))
+            twin = first_row.get(by_record) or first_row.get(by_number)
             if twin is not None:
                 other_row, other = twin
                 where = f"第 {other_row} 行" if other_row else "本批另一条记录"
                 at = (
                     f"（{schools.name(other.get('school_id'))}）"
-                    if other.get("school_id") != rec.get("school_id")
+                    if other.get("school_id") != shared[0]
                     else ""
                 )
                 extra.append(
@@ -958,7 +977,7 @@ def check_exemptions(conn: sqlite3.Connection, rows: NumberedRows) -> list[Probl
                     )
                 )
             else:
-                first_row[(student_id, key, item)] = first_row[(number, key, item)] = (row, rec)
+                first_row[by_record] = first_row[by_number] = (row, rec)
         if found or extra:
             problems.extend(replace(p, row=row) for p in [*found, *extra])
     return problems
@@ -967,32 +986,39 @@ def check_exemptions(conn: sqlite3.Connection, rows: NumberedRows) -> list[Probl
 _GRANTS = (
     "SELECT student_id, student_no, item, id, granted_on, school_id FROM exemptions"
     " WHERE deleted = 0 AND semester = ?"
-)  # each half of the UNION follows its own index (an OR of two IN lists would scan the table)
+)  # each half of the UNION follows its own index (an OR of the two would scan the table)
+_EARLIER = f"{_GRANTS} AND student_id IN ({_EACH}) UNION ALL {_GRANTS} AND student_no IN ({_EACH})"
+
+
+def _semester_grants(
+    conn: sqlite3.Connection, key: Any, ids: Iterable[Any], numbers: Iterable[Any]
+) -> list[tuple[Any, ...]]:
+    """Live grants of semester ``key`` to the students ``ids`` or the 学籍号 ``numbers``, in one
+    query: (student_id, 学籍号, item, record id, granted_on, school_id)."""
+    return conn.execute(
+        _EARLIER,
+        [key, _json_list([*dict.fromkeys(ids)]), key, _json_list([*dict.fromkeys(numbers)])],
+    ).fetchall()
 
 
 def _earlier_grants(
-    conn: sqlite3.Connection, rows: NumberedRows
+    conn: sqlite3.Connection,
+    picked: Sequence[tuple[Any, Any, tuple[Any, ...], tuple[Any, ...]]],
 ) -> dict[tuple[Any, Any, Any], tuple[Any, ...]]:
-    """Live grants of the rows' semesters to the same students, by record or by 学籍号:
-    (student_id or 学籍号, semester, item) → (student_id, 学籍号, record id, granted_on, school_id)."""
-    by_semester: dict[Any, set[tuple[Any, Any]]] = {}
-    for _, rec in rows:
-        by_semester.setdefault(rec.get("semester"), set()).add(
-            (rec.get("student_id"), rec.get("student_no"))
-        )
+    """Live grants of the rows' semesters to the same students, by record or by 学籍号 (one query
+    per semester): (student_id or 学籍号, semester, item) → (student_id, 学籍号, record id,
+    granted_on, school_id)."""
+    by_semester: dict[Any, tuple[list[Any], list[Any]]] = {}
+    for _, _, shared, own in picked:
+        ids, numbers = by_semester.setdefault(shared[5], ([], []))
+        ids.append(own[0])
+        numbers.append(own[1])
     earlier: dict[tuple[Any, Any, Any], tuple[Any, ...]] = {}
-    for key, who in by_semester.items():
-        pairs = list(who)
-        for i in range(0, len(pairs), CHUNK):
-            part = pairs[i : i + CHUNK]
-            marks = ",".join("?" * len(part))
-            for r in conn.execute(
-                f"{_GRANTS} AND student_id IN ({marks}) UNION ALL {_GRANTS} AND student_no IN ({marks})",
-                [key, *(p[0] for p in part), key, *(p[1] for p in part)],
-            ):
-                found = (r[0], r[1], r[3], r[4], r[5])
-                earlier.setdefault((r[0], key, r[2]), found)
-                earlier.setdefault((r[1], key, r[2]), found)
+    for key, (ids, numbers) in by_semester.items():
+        for r in _semester_grants(conn, key, ids, numbers):
+            found = (r[0], r[1], r[3], r[4], r[5])
+            earlier.setdefault((r[0], key, r[2]), found)
+            earlier.setdefault((r[1], key, r[2]), found)
     return earlier
 
 
@@ -1158,16 +1184,11 @@ def default_grant_day(semester: str, today: date | None = None) -> str:
 
 
 def _student_source(
-    school_id: str | None,
-    scope: Scope,
-    start: str,
-    end: str,
-    joins: str = "",
-    join_params: Sequence[Any] = (),
+    school_id: str | None, scope: Scope, start: str, end: str
 ) -> tuple[str, list[Any]]:
     """FROM … WHERE … of the students enrolled in the semester (aliases ``s`` student, ``sc``
-    school, then ``joins``): at the school (or every school in ``scope``), enrolled by its last
-    day and not left by its first."""
+    school): at the school (or every school in ``scope``), enrolled by its last day and not left
+    by its first."""
     scope_sql, scope_params = scope.sql("sc.office", "sc.community_id")
     where = [
         "s.deleted = 0",
@@ -1176,15 +1197,42 @@ def _student_source(
         "(s.enrolled_on IS NULL OR s.enrolled_on <= ?)",
         "(s.left_on IS NULL OR s.left_on > ?)",
     ]
-    params: list[Any] = [*join_params, *scope_params, end, start]
+    params: list[Any] = [*scope_params, end, start]
     if school_id is not None:
         where.insert(0, "s.school_id = ?")
-        params.insert(len(join_params), school_id)
+        params.insert(0, school_id)
     return (
-        f"FROM students AS s JOIN schools AS sc ON sc.id = s.school_id {joins}"
-        f" WHERE {' AND '.join(where)}",
+        f"FROM students AS s JOIN schools AS sc ON sc.id = s.school_id WHERE {' AND '.join(where)}",
         params,
     )
+
+
+def _item_fields(
+    standards: Sequence[Standard],
+    item: str,
+    stage: str,
+    boarding: int,
+    start: date,
+    year: str,
+    key: str,
+    granted: str,
+    methods: Mapping[str, str],
+) -> tuple[Standard | None, dict[str, Any]]:
+    """The standard in force for a batch row of ``item``, ``stage`` and ``boarding``, and the
+    fields every such row of the batch shares (worked out once per combination)."""
+    standard = standard_in_force(standards, item, stage, boarding, start)
+    if standard is None:
+        return None, {}
+    return standard, {
+        "school_year": year,
+        "semester": key,
+        "item": item,
+        "standard_id": standard.id,
+        "amount_fen": standard.semester_fen,
+        "granted_on": granted,
+        "method": methods[item],
+        "note": None,
+    }
 
 
 def propose_batch(
@@ -1248,24 +1296,18 @@ def propose_batch(
         " ORDER BY sc.office, sc.name, s.grade, s.class_name, s.pinyin, s.name",
         params,
     ).fetchall()
-    # grants of the semester already recorded for these students, by record or by 学籍号
+    # grants of the semester already recorded for these students (at any school), by record
+    # or by 学籍号 — the keys cannot collide: a 学籍号 is never a UUID
+    earlier = _semester_grants(conn, key, (s[0] for s in students), (s[1] for s in students))
+    names = _Schools(conn, {r[5] for r in earlier})
     done: dict[tuple[str, str], tuple[str, str]] = {}
-    for join in ("e.student_id = s.id", "e.student_no = s.student_no"):
-        granted_source, granted_params = _student_source(
-            school_id,
-            scope,
-            period.start.isoformat(),
-            period.end.isoformat(),
-            joins=f"JOIN exemptions AS e ON {join} AND e.semester = ? AND e.deleted = 0"
-            " JOIN schools AS o ON o.id = e.school_id",
-            join_params=[key],
-        )
-        for sid, item, day, school_name in conn.execute(
-            f"SELECT s.id, e.item, e.granted_on, o.name {granted_source}", granted_params
-        ):
-            done.setdefault((sid, item), (day, school_name))
+    for sid, number, item, _, day, school in earlier:
+        found = (day, names.name(school))
+        done.setdefault((sid, item), found)
+        done.setdefault((number, item), found)
     standards = load_standards(conn)
-    chosen: dict[tuple[str, str, int], Standard | None] = {}
+    # per item, stage and boarding: the standard in force and the fields it gives every row
+    chosen: dict[tuple[str, str, int], tuple[Standard | None, dict[str, Any]]] = {}
     batch = Batch(key, school_year_of(key), granted, user.name, schools, len(students))
     rows, skipped = batch.rows, batch.skipped
     year = batch.school_year
@@ -1289,58 +1331,33 @@ def propose_batch(
         elif hardship:
             reason = hardship_problem(hardship, confirmed, granted, name)
             skipped.append(Skipped(sid, number, name, school, allowance, reason or "", "hardship"))
+        own = {
+            "office": office,
+            "community_id": community,
+            "school_id": school,
+            "student_id": sid,
+            "student_no": number,
+            "grade": grade,
+            "boarding": boarding,
+        }
         for item in items:
-            first_grant = done.get((sid, item))
-            if first_grant is not None:
-                skipped.append(
-                    Skipped(
-                        sid,
-                        number,
-                        name,
-                        school,
-                        item,
-                        f"已于 {first_grant[0]} 在{first_grant[1]}享受",
-                    )
-                )
-                continue
+            if done:
+                first_grant = done.get((sid, item)) or done.get((number, item))
+                if first_grant is not None:
+                    reason = f"已于 {first_grant[0]} 在{first_grant[1]}享受"
+                    skipped.append(Skipped(sid, number, name, school, item, reason))
+                    continue
             standard_key = (item, stage, boarding)
-            if standard_key not in chosen:
-                chosen[standard_key] = standard_in_force(
-                    standards, item, stage, boarding, period.start
+            fixed = chosen.get(standard_key)
+            if fixed is None:
+                fixed = chosen[standard_key] = _item_fields(
+                    standards, item, stage, boarding, period.start, year, key, granted, methods
                 )
-            standard = chosen[standard_key]
-            if standard is None:
-                skipped.append(
-                    Skipped(
-                        sid,
-                        number,
-                        name,
-                        school,
-                        item,
-                        no_standard_message(item, stage, period.start),
-                        "standard",
-                    )
-                )
+            if fixed[0] is None:
+                reason = no_standard_message(item, stage, period.start)
+                skipped.append(Skipped(sid, number, name, school, item, reason, "standard"))
                 continue
-            rows.append(
-                {
-                    "office": office,
-                    "community_id": community,
-                    "school_id": school,
-                    "student_id": sid,
-                    "student_no": number,
-                    "grade": grade,
-                    "boarding": boarding,
-                    "school_year": year,
-                    "semester": key,
-                    "item": item,
-                    "standard_id": standard.id,
-                    "amount_fen": standard.semester_fen,
-                    "granted_on": granted,
-                    "method": methods[item],
-                    "note": None,
-                }
-            )
+            rows.append({**own, **fixed[1]})
     return batch
 
 

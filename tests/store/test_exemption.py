@@ -459,3 +459,44 @@ def test_a_student_not_at_school_in_the_semester_is_refused_by_the_door(ex: Ex) 
     ex.door().update("students", ex.students["王五"], {"left_on": "2026-02-01"})
     with pytest.raises(ValidationError, match="已于 2026-02-01 离校"):
         grant(ex, "王五", day="2026-03-05")
+
+
+def test_the_check_reads_a_large_write_with_a_fixed_number_of_queries(ex: Ex) -> None:
+    """check_exemptions is set-based: the same statements for 3 rows as for 1,500 (no chunked IN
+    lists), and a repeat at the end of a large write — by 学籍号 at another school — is still
+    found, naming the first grant."""
+    from desktop.store.exemption import check_exemptions
+
+    world = ex.world
+    students = [
+        student_values(
+            world.db,
+            school_id=ex.schools["甲小学"],
+            student_no="G" + make_id("110106", date(2016, 1, 1 + n // 500), 2 * (n % 500)),
+            name=f"学生{n}",
+            grade=3,
+        )
+        for n in range(1500)
+    ]
+    ids = ex.door().insert_many("students", students)
+    ex.students["末位"] = ids[-1]
+    grant(ex, "末位", "fees", "2026-03-02")
+    moved = transfer_student(ex.door(), ids[-1], ex.schools["乙小学"], moved_on="2026-03-10")
+    rows = [
+        exemption_values(world.db, sid, SPRING, "fees", "2026-03-16") for sid in [*ids[:-1], moved]
+    ]
+
+    def statements(part: list[dict]) -> tuple[int, list]:
+        seen: list[str] = []
+        world.db.conn.set_trace_callback(seen.append)
+        try:
+            problems = check_exemptions(world.db.conn, list(enumerate(part, start=1)))
+        finally:
+            world.db.conn.set_trace_callback(None)
+        return len(seen), problems
+
+    few, none = statements(rows[:3])
+    many, problems = statements(rows)
+    assert none == [] and many == few
+    (problem,) = problems
+    assert problem.row == 1500 and "已于 2026-03-02 在甲小学享受" in problem.message

@@ -197,6 +197,12 @@ def test_exemption_record_rules() -> None:
     assert fields(validate_exemption(record(boarding=1))) == {"资助项目"}
     assert fields(validate_exemption(record(semester="2026夏"))) == {"学期"}
     assert fields(validate_exemption(record(amount_fen=0, method="cash"))) == {"金额", "方式"}
+    # a record missing a field, or with an empty one, takes the full check, which names it
+    partial = record()
+    del partial["standard_id"]
+    assert fields(validate_exemption(partial)) == {"资助标准"}
+    assert fields(validate_exemption(record(student_no=""))) == {"学籍号"}
+    assert fields(validate_exemption(record(amount_fen=True))) == {"金额"}
 
 
 def test_school_and_standard_rules() -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -86,3 +87,25 @@ def test_threads_get_distinct_ids() -> None:
 
 def test_made_up_times_do_not_leak_into_later_ids() -> None:
     assert uuid7_time(uuid7()) < datetime.now(UTC) + timedelta(seconds=1)
+
+
+def _rand_b(text: str) -> int:
+    return uuid.UUID(text).int & ((1 << 62) - 1)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_child_does_not_reuse_the_parents_random_bits() -> None:
+    uuid7()  # the parent's pool is filled; a child copies it unless it starts afresh
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: send five ids and leave at once
+        os.close(read)
+        os.write(write, " ".join(uuid7() for _ in range(5)).encode())
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        child = pipe.read().split()
+    os.waitpid(pid, 0)
+    parent = [uuid7() for _ in range(5)]
+    assert len(child) == 5
+    assert not {_rand_b(t) for t in child} & {_rand_b(t) for t in parent}
