@@ -276,3 +276,63 @@ def test_a_missing_package_shows_as_a_gap_in_the_office_audit(loop: Loop) -> Non
     assert loop.to_district(first).notices == []
     receipt = loop.to_district(third)
     assert any("不衔接" in n for n in receipt.notices)
+
+
+def _rezip_deflated(path: Path, members: dict[str, bytes], level: int) -> None:
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=level) as zf:
+        for name, content in members.items():
+            zf.writestr(name, content)
+
+
+def test_the_audit_rows_are_checked_on_their_deflate_stream(loop: Loop, tmp_path: Path) -> None:
+    """The audit member is kept compressed as received, so its check is made on the stream the
+    manifest signs; a package zipped again (another stream, the same content) still goes in,
+    and altered audit rows are refused either way."""
+    _new_birth(loop, "A", "新生")
+    good = loop.export("A")
+    members = _members(good)
+    manifest = json.loads(members["manifest.json"])
+    assert set(manifest["deflated"]) == {"audit.jsonl"}
+    checked = open_package(good, check_members=False)
+    checked.prefetch(["audit.jsonl"])
+    checked.verify_members()
+    assert zipfile.ZipFile(good).getinfo("audit.jsonl").compress_size == len(
+        checked.raw["audit.jsonl"]
+    )
+
+    altered = dict(members)
+    altered["audit.jsonl"] = members["audit.jsonl"].replace(b"clerk_a", b"clerk_b", 1)
+    assert altered["audit.jsonl"] != members["audit.jsonl"]
+    before = snapshot(loop.district)
+    for level in (1, 9):
+        bad = tmp_path / f"bad{level}.zip"
+        _rezip_deflated(bad, altered, level)
+        with pytest.raises(PackageRefused, match="audit.jsonl 校验值不符"):
+            loop.to_district(bad)
+        assert snapshot(loop.district) == before
+        assert loop.district.execute("SELECT count(*) FROM office_audit").fetchone()[0] == 0
+
+    rezipped = tmp_path / "rezipped.zip"
+    _rezip_deflated(rezipped, members, 9)
+    receipt = loop.to_district(rezipped)
+    assert receipt.tables["births"].new == 1
+    stored = [json.dumps(list(r.values()), ensure_ascii=False) for r in _audit(loop)]
+    sent = [
+        json.dumps(json.loads(line), ensure_ascii=False)
+        for line in members["audit.jsonl"].splitlines()
+    ]
+    assert stored == sent
+
+
+def _audit(loop: Loop) -> list[dict]:  # type: ignore[type-arg]
+    return list(office_audit_rows(loop.district, "A"))
+
+
+def test_a_batch_of_lines_is_parsed_in_one_go_blank_lines_skipped() -> None:
+    from desktop.store.packages import _parse
+
+    assert _parse([b'[1,"\xe6\x96\xb0"]', b"[2,null]"]) == [[1, "新"], [2, None]]
+    assert _parse([b"[1]", b"", b" \r", b"[2]"]) == [[1], [2]]
+    assert _parse([b""]) == []
+    with pytest.raises(ValueError):
+        _parse([b"[1]", b"[2"])
