@@ -229,36 +229,61 @@ def section_exemption_batch(run: Run) -> None:
 
     door.insert_many("students", (student(n) for n in range(students)), batch=5000)
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    backup(db, base_path)  # the same schema and students for the baseline
-    os.sync()  # neither side pays for writing back the other's dirty pages
-
-    started = time.perf_counter()
-    batch = propose_batch(db, None, "2026春", SYSTEM, granted_on="2026-03-16")
-    proposed = time.perf_counter() - started
-    commit_batch(WriteDoor(db, SYSTEM), batch)
-    total = time.perf_counter() - started
-    columns = [r[1] for r in db.execute("PRAGMA table_info(exemptions)")]
-    rows = db.execute(f"SELECT {','.join(columns)} FROM exemptions").fetchall()
+    backup(db, base_path)  # the same schema and students for every run of both sides
     db.conn.close()
+    # Each run copies the students afresh for both sides and times them back to back; the
+    # figures are medians over the runs, the ratio the median of the runs' own ratios (a shared
+    # machine's load moves both sides of a run alike). CPU time is shown beside wall time.
+    import shutil
 
-    os.sync()
-    conn = sqlite3.connect(base_path, isolation_level=None)
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = NORMAL")
-    started = time.perf_counter()
-    conn.execute("BEGIN")
-    conn.executemany(
-        f"INSERT INTO exemptions ({','.join(columns)}) VALUES ({','.join('?' * len(columns))})",
-        rows,
-    )
-    conn.execute("COMMIT")
-    raw = time.perf_counter() - started
-    conn.close()
+    raw_path = run.workdir / "exemption-raw-run.db"
+    walls: list[tuple[float, float, float]] = []  # propose, door, executemany
+    ratios: list[tuple[float, float]] = []  # wall, CPU
+    for attempt in range(1, max(1, run.repeat) + 1):
+        for p in (path, raw_path):
+            for extra in ("-wal", "-shm"):
+                Path(f"{p}{extra}").unlink(missing_ok=True)
+            shutil.copyfile(base_path, p)
+        os.sync()  # neither side pays for writing back the other's dirty pages
+        db = open_database(path)
+        started, cpu = time.perf_counter(), time.process_time()
+        batch = propose_batch(db, None, "2026春", SYSTEM, granted_on="2026-03-16")
+        proposed = time.perf_counter() - started
+        commit_batch(WriteDoor(db, SYSTEM), batch)
+        total, total_cpu = time.perf_counter() - started, time.process_time() - cpu
+        columns = [r[1] for r in db.execute("PRAGMA table_info(exemptions)")]
+        rows = db.execute(f"SELECT {','.join(columns)} FROM exemptions").fetchall()
+        db.conn.close()
+
+        os.sync()
+        conn = sqlite3.connect(raw_path, isolation_level=None)
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        started, cpu = time.perf_counter(), time.process_time()
+        conn.execute("BEGIN")
+        conn.executemany(
+            f"INSERT INTO exemptions ({','.join(columns)}) VALUES ({','.join('?' * len(columns))})",
+            rows,
+        )
+        conn.execute("COMMIT")
+        raw, raw_cpu = time.perf_counter() - started, time.process_time() - cpu
+        conn.close()
+        walls.append((proposed, total, raw))
+        ratios.append((total / raw, total_cpu / raw_cpu))
+        print(
+            f"  run {attempt}: propose {proposed:.3f} s, door {total:.3f} s (CPU {total_cpu:.3f}),"
+            f" executemany {raw:.3f} s (CPU {raw_cpu:.3f}), ratio {total / raw:.3f}"
+            f" (CPU {total_cpu / raw_cpu:.3f})",
+            flush=True,
+        )
+    proposed, total, raw = (statistics.median(w[i] for w in walls) for i in range(3))
     run.add(Figure(f"propose batch ({len(rows):,} records)", proposed, "s"))
     run.add(Figure("propose + commit through the write door", total, "s"))
     run.add(Figure("one executemany transaction of the same rows", raw, "s"))
-    ratio = total / raw
-    run.add(Figure("ratio batch / executemany", ratio, "×", "≤ 2", ratio <= 2))
+    ratio = statistics.median(r[0] for r in ratios)
+    run.add(Figure("ratio batch / executemany (median of runs)", ratio, "×", "≤ 2", ratio <= 2))
+    cpu_ratio = statistics.median(r[1] for r in ratios)
+    run.add(Figure("ratio of CPU time (median of runs)", cpu_ratio, "×"))
 
 
 SECTIONS: dict[str, Callable[[Run], None]] = {
@@ -346,6 +371,13 @@ def section_kangjian(run: Run) -> None:
                    "< 0.2 s", b["pinyin"] < 0.2))
     run.add(Figure(f"search ID tail ({b['tail_rows']:,} found)", b["tail"], "s",
                    "< 0.2 s", b["tail"] < 0.2))
+    run.add(Figure("roster count, entries alone (shown with the first screen)", b["quick_count"],
+                   "s"))
+    run.add(Figure("roster count, exact join (a worker, 1 s later)", b["exact_count"], "s"))
+    if "progress_all" in b:
+        run.add(Figure("campaign progress, whole district (a worker)", b["progress_all"], "s"))
+        run.add(Figure("campaign progress, one community (after a check-in, GUI thread)",
+                       b["progress_one"], "s", "< 0.1 s", b["progress_one"] < 0.1))
     _roster_import(run, small)
 
 
@@ -450,6 +482,9 @@ SECTIONS["charts"] = lambda run: __import__("benchmarks.charts", fromlist=["sect
 SECTIONS["subsidy-batch"] = lambda run: __import__(
     "benchmarks.subsidy", fromlist=["section"]
 ).section(run)
+SECTIONS["posting-pdf"] = lambda run: __import__(
+    "benchmarks.subsidy", fromlist=["section_posting_pdf"]
+).section_posting_pdf(run)
 
 SECTIONS["packages"] = lambda run: __import__(
     "benchmarks.packages", fromlist=["section"]

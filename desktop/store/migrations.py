@@ -833,6 +833,75 @@ def _v6_packages(conn: sqlite3.Connection) -> None:
     )
 
 
+# (table, date column) of the records the completeness grid counts per office and quarter
+_CHANGED = (
+    ("checks", "record_date"),
+    ("procedures", "procedure_date"),
+    ("screenings", "screen_date"),
+    ("newlyweds", "marriage_date"),
+    ("floating_services", "service_date"),
+    ("payments", "pay_date"),
+    ("qualifications", "status_on"),
+    ("exemptions", "granted_on"),
+    ("births", "birth_date"),
+    ("deaths", "death_date"),
+)
+
+
+def _v7_reading_indexes(conn: sqlite3.Connection) -> None:
+    """Covering indexes for the district's reading paths (issues 6 and 7).
+
+    ``<table>_changed``: the completeness grid counts an office's records of a quarter and takes
+    their latest ``updated_at`` by one range of this index (office, date), read in order — no
+    table row, no sort (a GROUP BY over eight quarters sorted every record of them).
+    ``exemptions_semester_students``: students counted once across items per semester and school
+    (the chart 受助学生) in index order, so the distinct count needs no temporary b-tree (the
+    amounts come from the per-item pass). ``exemptions_two_schools``: the quality check's "one
+    student at two schools in a semester", grouped by semester and student in index order.
+    """
+    for table, column in _CHANGED:
+        conn.execute(
+            f"CREATE INDEX IF NOT EXISTS {table}_changed ON {table}("
+            f"office, {column}, community_id, updated_at, deleted) WHERE deleted = 0"
+        )
+    conn.execute(
+        "CREATE INDEX IF NOT EXISTS exemptions_semester_students ON exemptions("
+        "semester, school_id, student_no, deleted) WHERE deleted = 0"
+    )
+    conn.execute(
+        "CREATE INDEX IF NOT EXISTS exemptions_two_schools ON exemptions("
+        "semester, student_no, school_id, granted_on, office, community_id, deleted)"
+        " WHERE deleted = 0"
+    )
+    # the period's semesters for it: step 4's covering index of a period's grants, plus semester
+    conn.execute("DROP INDEX IF EXISTS exemptions_granted")
+    conn.execute(
+        "CREATE INDEX exemptions_granted ON exemptions("
+        "granted_on, office, community_id, item, student_no, amount_fen, semester, deleted)"
+        " WHERE deleted = 0"
+    )
+
+
+def _v8_roster_count(conn: sqlite3.Connection) -> None:
+    """The 康检 roster's count from ``women`` alone (issue 3), the exact count of the join to
+    ``persons`` following on a worker. The narrowest index that answers the district's and an
+    office's count (status, floating) alone: on 1.1 million entries 0.4 s against 2.5 s for the
+    join (and 1.0 s with ``community_id`` in it) on a loaded machine. A community's count takes
+    ``women_community`` and that community's rows.
+
+    ``women_roster_probe``: the roster walks ``persons`` in its order and probes each person's
+    entry; with status and floating in the index the probe reads no ``women`` row (reading the
+    ordered rowids of 116 000 women 6.8 s → 3.2 s, the first screen's 0.09 s → 0.04 s)."""
+    conn.execute(
+        "CREATE INDEX IF NOT EXISTS women_roster_count ON women("
+        "office, exit_date, floating, deleted) WHERE deleted = 0"
+    )
+    conn.execute(
+        "CREATE INDEX IF NOT EXISTS women_roster_probe ON women("
+        "person_id, exit_date, floating, deleted) WHERE deleted = 0"
+    )
+
+
 def run_script(conn: sqlite3.Connection, script: str) -> None:
     """Run a multi-statement script inside the caller's transaction.
 
@@ -875,6 +944,8 @@ LADDER: tuple[Step, ...] = (
         "报送包: keys, package log, sync state, conflicts, held records, office audit",
         _v6_packages,
     ),
+    Step(7, "reading indexes: completeness grid, chart sources", _v7_reading_indexes),
+    Step(8, "康检 roster: its count from the entries alone, its probe from an index", _v8_roster_count),
 )
 
 LATEST = LADDER[-1].version

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 PAGE_SIZE = 200
-FIRST_CHUNK = 2000
-JUMP = 4 * FIRST_CHUNK  # further than this past the rowids read so far is a jump
+FIRST_CHUNK = 500  # a first screen needs a page; reads then double (~2 scans in all)
+JUMP = 8000  # further than this past the rowids read so far is a jump
 CACHED_PAGES = 16
 
 

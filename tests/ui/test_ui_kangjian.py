@@ -11,6 +11,7 @@ from pytestqt.qtbot import QtBot
 from ui_fixtures import CAMPAIGN, SYSTEM, Kangjian, Opened, add_kangjian, type_text
 
 from desktop.domain.ids import make_id, mask_id
+from desktop.store import paged
 from desktop.store.door import WriteDoor
 from desktop.ui.context import AppContext
 from desktop.ui.kangjian.roster import COL_FLOATING, COL_STATUS, ROSTER_COLUMNS, RosterModel
@@ -228,3 +229,57 @@ def test_name_search_names_the_offices_for_the_index() -> None:
     assert where == ["t.office IN (?,?)", "t.name >= ? AND t.name < ?"]
     assert params == ["CG", "DF", "张", "张\U0010ffff"]
     assert search_condition("zx", ["CG"]) == search_condition("zx")  # only names need it
+
+
+def test_the_count_reads_the_roster_alone_then_the_exact_count_follows(
+        admin_ctx: AppContext, kj: Kangjian, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first count reads ``women`` alone through its covering index; the exact count of the
+    join arrives from a worker and corrects it when a person was deleted under her entry."""
+    # small chunks, so that the first read does not reach the end (as on a large roster)
+    monkeypatch.setattr(paged, "PAGE_SIZE", 10)
+    monkeypatch.setattr(paged, "FIRST_CHUNK", 10)
+    model = RosterModel(admin_ctx)
+    model.set_filter(["w.exit_date IS NULL"], [])
+    result = model.result
+    assert result.quick_count is not None
+    plan = " ".join(r[3] for r in admin_ctx.db.execute("EXPLAIN QUERY PLAN "
+                                                       + result.quick_count[0],
+                                                       result.quick_count[1]))
+    assert "COVERING INDEX women_roster_count" in plan and "persons" not in plan
+    # the ordered walk probes each person's entry in an index, reading no women row
+    walk = (f"EXPLAIN QUERY PLAN SELECT t.rowid FROM {result.query.source} WHERE {result._where()}"
+            f" ORDER BY {result._order()} LIMIT 10")
+    walk_plan = " ".join(r[3] for r in admin_ctx.db.execute(walk, result.query.params))
+    assert "COVERING INDEX women_roster_probe" in walk_plan, walk_plan
+    qtbot.waitUntil(lambda: not model.counting, timeout=5000)
+    live = admin_ctx.db.execute(
+        "SELECT count(*) FROM women w JOIN persons t ON t.id = w.person_id"
+        " WHERE w.deleted = 0 AND t.deleted = 0 AND w.exit_date IS NULL").fetchone()[0]
+    assert model.rowCount() == live == 60
+    # a person tombstoned while her roster entry stays (no door path does it; a merge might)
+    gone = admin_ctx.db.execute("SELECT person_id FROM women ORDER BY rowid LIMIT 1"
+                                ).fetchone()[0]
+    admin_ctx.db.execute("UPDATE persons SET deleted = 1 WHERE id = ?", [gone])
+    admin_ctx.db.conn.commit()
+    counts: list[int] = []
+    model.count_changed.connect(counts.append)
+    with qtbot.waitSignal(model.count_settled, timeout=5000):
+        model.refresh()
+    assert counts == [60, 59] and model.rowCount() == 59
+    shown = {model.record_id(r) for r in range(model.rowCount())}
+    assert gone not in shown and len(shown) == 59
+
+
+def test_a_search_counts_the_join_at_once(admin_ctx: AppContext, kj: Kangjian) -> None:
+    model = RosterModel(admin_ctx)
+    model.set_filter(*search_condition("zxl", ["CG", "DF"]))
+    assert model.result.quick_count is None and not model.counting
+
+
+def test_a_scope_of_nothing_counts_nothing(admin_ctx: AppContext, kj: Kangjian) -> None:
+    """A condition the hinted index cannot serve (what a scope of no community gives) falls back
+    to SQLite's own plan instead of failing."""
+    model = RosterModel(admin_ctx)
+    model.set_filter(["t.office IN (?) AND 0"], ["CG"])
+    assert model.result.quick_count is not None and model.rowCount() == 0

@@ -14,6 +14,7 @@ from ui_fixtures import SYSTEM, Kangjian, Opened, add_kangjian, type_text
 from desktop.store.door import WriteDoor
 from desktop.store.kangjian import campaign_progress
 from desktop.ui.context import AppContext
+from desktop.ui.kangjian import progress as progress_module
 from desktop.ui.kangjian.checkin import CheckinPanel, RecentModel
 from desktop.ui.tabs.kangjian import KangjianTab
 
@@ -30,6 +31,7 @@ def open_checkin(qtbot: QtBot, ctx: AppContext) -> tuple[KangjianTab, CheckinPan
     tab.show()
     panel = tab.checkin_page()
     qtbot.waitUntil(panel.entry.hasFocus, timeout=3000)
+    qtbot.waitUntil(lambda: not panel.progress.busy, timeout=5000)  # read on a worker
     return tab, panel
 
 
@@ -175,6 +177,30 @@ def test_progress_panel_equals_the_store_query(admin_ctx: AppContext, kj: Kangji
     total_row = panel.progress.rowCount() - 1
     assert panel.progress.data(panel.progress.index(total_row, 2)) == "7"
     assert "实检 7 人" in panel.total_label.text()
+
+
+def test_progress_is_read_on_a_worker_and_a_check_in_meanwhile_counts(
+        admin_ctx: AppContext, kj: Kangjian, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _tab, panel = open_checkin(qtbot, admin_ctx)
+    assert panel.choice is not None
+    before = campaign_progress(admin_ctx.db, panel.choice.ref, admin_ctx.user.scope)
+    # the background read answers with what it saw before the check-in below
+    assert sum(r.checked for r in before) == 0
+    monkeypatch.setattr(progress_module, "_read_progress", lambda *_args: list(before))
+    panel.reload_progress()
+    assert panel.progress.busy and panel.progress_busy.isVisibleTo(panel)
+    number = admin_ctx.db.execute("SELECT id_number FROM persons WHERE office = 'CG'"
+                                  " ORDER BY rowid LIMIT 1").fetchone()[0]
+    qtbot.keyClicks(panel.entry, number)
+    qtbot.keyClick(panel.entry, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not panel.progress.busy, timeout=5000)
+    assert not panel.progress_busy.isVisibleTo(panel)
+    expected = campaign_progress(admin_ctx.db, panel.choice.ref, admin_ctx.user.scope)
+    assert sum(r.checked for r in expected) == 1
+    shown = [(r.community_id, r.eligible, r.checked) for r in panel.progress.rows]
+    assert shown == [(r.community_id, r.eligible, r.checked) for r in expected]
+    assert "实检 1 人" in panel.total_label.text()
 
 
 def test_refusals_appear_inline(admin_ctx: AppContext, kj: Kangjian, qtbot: QtBot) -> None:

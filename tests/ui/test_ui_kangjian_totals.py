@@ -40,7 +40,11 @@ def open_page(qtbot: QtBot, ctx: AppContext) -> TotalsPage:
     qtbot.addWidget(tab)
     tab.resize(1200, 600)
     tab.show()
-    return tab.totals_page()
+    page = tab.totals_page()
+    assert page.model.busy and page.busy.isVisibleTo(page)  # read on a worker
+    qtbot.waitUntil(lambda: not page.model.busy, timeout=5000)
+    assert not page.busy.isVisibleTo(page)
+    return page
 
 
 def cell(model: ProgressModel, row: int, key: str) -> object:
@@ -91,6 +95,7 @@ def test_keyed_totals_identity_is_checked_inline(admin_ctx: AppContext, kj: Kang
     assert "✓" in dialog.identity.text()
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     assert not dialog.isVisible(), dialog.general_error.text()
+    qtbot.waitUntil(lambda: not page.model.busy, timeout=5000)  # read again on a worker
     row = admin_ctx.db.execute(
         "SELECT eligible, checked, reason_migrant, reason_other, record_date, community_id"
         " FROM campaign_totals").fetchone()

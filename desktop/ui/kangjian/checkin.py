@@ -68,7 +68,7 @@ from desktop.ui.kangjian.common import (
     label_of,
     offices_in_scope,
 )
-from desktop.ui.kangjian.progress import ProgressModel, rate_text
+from desktop.ui.kangjian.progress import BusyBar, ProgressModel, rate_text
 
 Index = QModelIndex | QPersistentModelIndex
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1  # the stored key of an editable cell
@@ -377,6 +377,10 @@ class CheckinPanel(QWidget):
         self.undo_shortcut.activated.connect(self.undo)
 
         self.progress = ProgressModel(ctx, detailed=False, parent=self)
+        self.progress.loaded.connect(self._show_total)
+        self.progress.busy_changed.connect(lambda _busy: self._show_total())
+        self.progress.failed.connect(self._progress_failed)
+        self.progress_busy = BusyBar(self.progress)
         self.progress_view = QTableView()
         self.progress_view.setModel(self.progress)
         self.progress_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -416,6 +420,7 @@ class CheckinPanel(QWidget):
         progress_box = QGroupBox(self.tr("进度"))
         right = QVBoxLayout(progress_box)
         right.addWidget(self.total_label)
+        right.addWidget(self.progress_busy)
         right.addWidget(self.progress_view, 1)
 
         layout = QHBoxLayout(self)
@@ -447,18 +452,23 @@ class CheckinPanel(QWidget):
         self.reload_progress()
 
     def reload_progress(self) -> None:
+        """Read the progress again on a worker (seconds at district scope on a million women);
+        the entry stays usable meanwhile."""
         self._stale = False
-        self.progress.load(self.choice)
+        self.progress.load_later(self.choice)
         self._show_total()
 
     def _show_total(self) -> None:
         if self.choice is None or not self.progress.rows:
-            self.total_label.setText("")
+            self.total_label.setText(self.tr("正在统计进度…") if self.progress.busy else "")
             return
         total = self.progress.total()
         self.total_label.setText(fill(self.tr("应检 %1 人，实检 %2 人，康检率 %3"),
                                       f"{total.eligible:,}", f"{total.checked:,}",
                                       rate_text(total.rate)))
+
+    def _progress_failed(self, message: str) -> None:
+        self.total_label.setText(fill(self.tr("无法统计进度：%1"), message))
 
     def _data_changed(self, table: str) -> None:
         if self._own_change or table not in ("checks", "women", "persons", "campaigns"):

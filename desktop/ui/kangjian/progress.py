@@ -4,6 +4,11 @@
 The brief model (check-in's live panel) has 社区 / 应检 / 实检 / 康检率 / 未检; the detailed one
 (汇总) adds the recorded reasons of the unchecked, the keyed totals and the difference between
 the two where both exist — shown, never resolved.
+
+At district scope the aggregate takes seconds on a million women, so the pages read it with
+:meth:`ProgressModel.load_later` on a worker (its own connection) while a :class:`BusyBar` runs;
+a check-in then re-reads only its community (:meth:`ProgressModel.refresh_community`, a few ms),
+also while a full read is on its way.
 """
 
 from __future__ import annotations
@@ -18,16 +23,26 @@ from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
     Qt,
+    Signal,
 )
 from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtWidgets import QProgressBar, QWidget
 
 from desktop.domain.choices import UNCHECKED_REASON
 from desktop.domain.rates import rate
-from desktop.store.kangjian import ProgressRow, Totals, campaign_progress, progress_summary
+from desktop.store.db import connect
+from desktop.store.kangjian import (
+    CampaignRef,
+    ProgressRow,
+    Totals,
+    campaign_progress,
+    progress_summary,
+)
 from desktop.store.orgs import Scope
 from desktop.ui.context import AppContext
 from desktop.ui.i18n import QT_TRANSLATE_NOOP, fill
 from desktop.ui.kangjian.common import CampaignChoice
+from desktop.ui.workers import run_in_background
 
 Index = QModelIndex | QPersistentModelIndex
 RAW_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -58,8 +73,34 @@ def rate_text(value: Decimal | None) -> str:
     return "—" if value is None else f"{value}%"
 
 
+class BusyBar(QProgressBar):
+    """A thin running bar, shown while ``model`` reads in the background."""
+
+    def __init__(self, model: ProgressModel, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setRange(0, 0)
+        self.setTextVisible(False)
+        self.setMaximumHeight(6)
+        self.setToolTip(self.tr("正在统计进度…"))
+        self.setVisible(model.busy)
+        model.busy_changed.connect(self.setVisible)
+
+
+def _read_progress(path: Any, ref: CampaignRef, scope: Scope) -> list[ProgressRow]:
+    """:func:`campaign_progress` on a connection of the calling (worker) thread."""
+    conn = connect(path)
+    try:
+        return campaign_progress(conn, ref, scope)
+    finally:
+        conn.close()
+
+
 class ProgressModel(QAbstractTableModel):
     """Rows of :func:`campaign_progress` plus a 合计 row at the bottom."""
+
+    loaded = Signal()  # rows (re)read: by load(), or when a load_later() read arrives
+    busy_changed = Signal(bool)  # a background read started (True) or ended (False)
+    failed = Signal(str)  # a background read failed: the message to show
 
     def __init__(self, ctx: AppContext, detailed: bool = False, parent: Any = None):
         super().__init__(parent)
@@ -68,25 +109,82 @@ class ProgressModel(QAbstractTableModel):
         self.rows: list[ProgressRow] = []
         self.choice: CampaignChoice | None = None
         self.many_offices = False
+        self.busy = False
+        self._generation = 0  # of the latest read asked for; older answers are dropped
+        self._dirty: set[tuple[str, str]] = set()  # communities changed while a read runs
 
     # -- loading ----------------------------------------------------------------------------
 
     def load(self, choice: CampaignChoice | None) -> None:
-        """Every community of the campaign (one aggregate query per office's campaign)."""
+        """Every community of the campaign (one aggregate query per office's campaign), read
+        here and now on the GUI thread's connection."""
+        self._generation += 1
+        self._set_rows(choice, [] if choice is None
+                       else campaign_progress(self.ctx.db, choice.ref, self.ctx.user.scope))
+        self._set_busy(False)
+
+    def load_later(self, choice: CampaignChoice | None) -> None:
+        """Like :meth:`load`, read on a worker; ``loaded`` follows. The rows shown stay until
+        then when the campaign is the same (a re-read), else the table is emptied at once."""
+        self._generation += 1
+        generation = self._generation
+        if choice is None or self.choice is None or choice.key != self.choice.key:
+            self._set_rows(choice, [], announce=False)
+        if choice is None:
+            self._set_busy(False)
+            self.loaded.emit()
+            return
+        self._dirty.clear()
+        self._set_busy(True)
+        path, ref, scope = self.ctx.db_path, choice.ref, self.ctx.user.scope
+        job = run_in_background(lambda _p, _c: _read_progress(path, ref, scope), self)
+        job.finished.connect(lambda rows: self._arrived(generation, choice, rows))
+        job.failed.connect(lambda message: self._read_failed(generation, message))
+        job.crashed.connect(lambda _exc: self._read_failed(generation, ""))
+
+    def _arrived(self, generation: int, choice: CampaignChoice,
+                 rows: list[ProgressRow]) -> None:
+        if generation != self._generation:
+            return  # a newer read is on its way
+        self._set_rows(choice, rows, announce=False)
+        dirty, self._dirty = self._dirty, set()
+        for office, community_id in sorted(dirty):  # check-ins the worker may not have seen
+            self.refresh_community(office, community_id)
+        self._dirty.clear()
+        self._set_busy(False)
+        self.loaded.emit()
+
+    def _read_failed(self, generation: int, message: str) -> None:
+        if generation == self._generation:
+            self._set_busy(False)
+            if message:
+                self.failed.emit(message)
+
+    def _set_rows(self, choice: CampaignChoice | None, rows: list[ProgressRow],
+                  announce: bool = True) -> None:
         self.beginResetModel()
         self.choice = choice
-        self.rows = ([] if choice is None
-                     else campaign_progress(self.ctx.db, choice.ref, self.ctx.user.scope))
+        self.rows = rows
         self.many_offices = len({r.office for r in self.rows}) > 1
         self.endResetModel()
+        if announce:
+            self.loaded.emit()
+
+    def _set_busy(self, busy: bool) -> None:
+        if busy != self.busy:
+            self.busy = busy
+            self.busy_changed.emit(busy)
 
     def refresh_community(self, office: str, community_id: str) -> None:
-        """Read one community again (after a check-in): a query over that community only."""
+        """Read one community again (after a check-in): a query over that community only.
+        While a background read runs, the community is read again when that read arrives."""
         if self.choice is None:
             return
+        if self.busy:
+            self._dirty.add((office, community_id))
         campaign = self.choice.for_office(office)
-        if campaign is None:
-            return
+        if campaign is None or not self.rows:
+            return  # nothing shown yet: the read on its way counts her
         scope = Scope(frozenset([office]), frozenset([community_id]))
         fresh = {r.community_id: r for r in campaign_progress(self.ctx.db, campaign.id, scope)}
         for i, row in enumerate(self.rows):

@@ -41,7 +41,7 @@ from desktop.ui.kangjian.common import (
     error_text,
     fill_communities,
 )
-from desktop.ui.kangjian.progress import ProgressModel, rate_text
+from desktop.ui.kangjian.progress import BusyBar, ProgressModel, rate_text
 
 MAX_COUNT = 9_999_999
 
@@ -202,6 +202,9 @@ class TotalsPage(QWidget):
         self.keyed_button.clicked.connect(lambda: self.open_keyed())
 
         self.model = ProgressModel(ctx, detailed=True, parent=self)
+        self.model.loaded.connect(self._loaded)
+        self.model.failed.connect(self.summary.setText)
+        self.busy = BusyBar(self.model)
         self.view = QTableView()
         self.view.setModel(self.model)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -226,6 +229,7 @@ class TotalsPage(QWidget):
         layout.setSpacing(8)
         layout.addLayout(bar)
         layout.addWidget(self.note)
+        layout.addWidget(self.busy)
         layout.addWidget(self.view, 1)
         ctx.hub.data_changed.connect(self._data_changed)
 
@@ -234,9 +238,14 @@ class TotalsPage(QWidget):
         self.reload()
 
     def reload(self) -> None:
+        """Read the progress again on a worker; :meth:`_loaded` shows it when it arrives."""
         self._stale = False
-        self.model.load(self.choice)
         self.keyed_button.setEnabled(self.choice is not None)
+        self.model.load_later(self.choice)
+        if self.model.busy and not self.model.rows:
+            self.summary.setText(self.tr("正在统计…"))
+
+    def _loaded(self) -> None:
         keyed = any(r.keyed is not None for r in self.model.rows)
         for col, key in enumerate(self.model.keys):
             if key.startswith("keyed_") or key == "difference":
