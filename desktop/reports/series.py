@@ -2,11 +2,12 @@
 
 A chart is fetched once for a range of periods as **per-office components** — small tuples of
 integers that add up across offices (应检 and 实检, people and 分, numerator and denominator) —
-by one SQL aggregate per chart, or by the store function that owns the rule where one exists
-(:func:`desktop.store.kangjian.campaign_progress` for who is 应检,
-:func:`desktop.reports.indicators.compute_indicators` for the headline indicators). Any scope is
-then combined from them without another query: the district (one series 全区), one office, or
-several offices side by side (one series each). Switching scope costs no SQL.
+by one SQL aggregate per chart (per office for 康检, whose 应检 rule is
+:func:`desktop.store.kangjian.campaign_progress`'s, held to it by the tests), or by the function
+that owns the rule (:func:`desktop.reports.indicators.compute_indicators` for the headline
+indicators). Any scope is then combined from them without another query: the district (one
+series 全区), one office, or several offices side by side (one series each). Switching scope
+costs no SQL.
 
 =======================  =========  ====================================================================
 chart                    axis       what is counted
@@ -35,18 +36,19 @@ import sqlite3
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 import sqlite_utils
 
 from desktop.domain import periods
 from desktop.domain.choices import EXEMPTION_ITEMS, FOUR_PROCEDURE_GROUPS, FOUR_PROCEDURES
+from desktop.domain.kangjian import birth_window
 from desktop.domain.money import FEN_PER_WAN
 from desktop.domain.periods import Period
 from desktop.domain.rates import PERCENT, rate
 from desktop.reports.indicators import DEFINITIONS
-from desktop.store.kangjian import campaign_keys, campaign_progress
+from desktop.store.kangjian import ZERO, Campaign, ProgressRow, Totals, list_campaigns
 from desktop.store.orgs import OrgTree, Scope
 
 Db = sqlite_utils.Database | sqlite3.Connection
@@ -200,19 +202,105 @@ def _add(table: Table, key: tuple[str, str, str], values: Sequence[int]) -> None
     )
 
 
+# Who is 应检 for a campaign ``k`` (its columns: id, community — NULL for every community of the
+# office —, day = the campaign's first day, born_after, born_by = birth_window(day)): the rule of
+# ``_eligible_source`` in desktop.store.kangjian, which binds one campaign's values as parameters
+# and so cannot be shared with a query over several campaigns at once. The store has no fragment
+# to reuse; tests/report/test_series.py holds this one to ``campaign_progress``.
+_ELIGIBLE_ON_K = (
+    "w.deleted = 0 AND w.office = ? AND w.entered_on <= k.day"
+    " AND (w.exit_date IS NULL OR w.exit_date > k.day)"
+    # married on the day: 已婚 now, or left the roster (divorce, widowhood …) only after it
+    " AND (w.marital = 'married' OR w.exit_date IS NOT NULL)"
+    " AND (w.marriage_date IS NULL OR w.marriage_date <= k.day)"
+    " AND (k.community IS NULL OR k.community = w.community_id)"
+    " AND t.deleted = 0 AND t.birth_date > k.born_after AND t.birth_date <= k.born_by"
+)
+
+
+def _records_of_office(
+    conn: sqlite3.Connection, office: str, campaigns: Sequence[Campaign], scope: Scope
+) -> dict[tuple[str, str], Totals]:
+    """(campaign id, community) → 应检 and 实检 from the records, for an office's campaigns.
+
+    One query per office, the roster outside: each woman and her birth date are read once
+    (covering ``women_eligibility`` and ``persons_id_birth``), then set against the office's few
+    campaigns, then her record of each probed in ``checks_woman``. A query per campaign reads
+    every woman once per campaign; one query over all offices' campaigns scans them all per woman.
+    """
+    rows, params = [], []
+    for c in campaigns:
+        born_after, born_by = (d.isoformat() for d in birth_window(c.start_date))
+        for community in c.communities if c.communities is not None else [None]:
+            rows.append("(?, ?, ?, ?, ?)")
+            params += [c.id, community, c.start_date.isoformat(), born_after, born_by]
+    where, scope_params = scope.sql("w.office", "w.community_id")
+    sql = (
+        f"WITH k(id, community, day, born_after, born_by) AS (VALUES {', '.join(rows)})"
+        " SELECT k.id, w.community_id, count(*), coalesce(sum(c.checked = 1), 0)"
+        " FROM women AS w INDEXED BY women_eligibility"
+        " CROSS JOIN persons AS t INDEXED BY persons_id_birth ON t.id = w.person_id"
+        " CROSS JOIN k"
+        " LEFT JOIN checks AS c INDEXED BY checks_woman"
+        " ON c.woman_id = w.id AND c.campaign_id = k.id AND c.deleted = 0"
+        f" WHERE {_ELIGIBLE_ON_K} AND {where} GROUP BY 1, 2"
+    )
+    return {
+        (campaign, community): Totals(eligible, checked)
+        for campaign, community, eligible, checked in conn.execute(
+            sql, [*params, office, *scope_params]
+        )
+    }
+
+
 def fetch_kangjian(conn: sqlite3.Connection, ps: Sequence[Period], scope: Scope) -> Fetched:
-    """(实检, 应检) per office of the campaigns ending in each quarter (records, or keyed totals)."""
+    """(实检, 应检) per office of the campaigns ending in each quarter: per community what
+    :func:`desktop.store.kangjian.campaign_progress` reports (``ProgressRow.reported``: the
+    records, or keyed totals where a community has no roster), by one query per office and one
+    for the keyed totals."""
     first, last = ps[0], ps[-1]
     table: Table = {}
-    span = periods.custom(first.start, last.end)
-    for key in campaign_keys(conn, scope, span):
-        end = date.fromisoformat(key.end_date)
-        if not first.start <= end <= last.end:
-            continue
-        quarter = periods.quarter_of(end).key
-        for row in campaign_progress(conn, key, scope):
+    tree = OrgTree.load(conn)  # type: ignore[arg-type]  # a raw connection has execute() too
+    campaigns = [
+        c
+        for c in list_campaigns(conn, scope, periods.custom(first.start, last.end))
+        if first.start <= c.end_date <= last.end
+    ]
+    by_office: dict[str, list[Campaign]] = {}
+    for c in campaigns:
+        by_office.setdefault(c.office, []).append(c)
+    records: dict[tuple[str, str], Totals] = {}
+    for office, theirs in by_office.items():
+        records.update(_records_of_office(conn, office, theirs, scope))
+    keyed: dict[tuple[str, str], Totals] = {}
+    if campaigns:
+        where, params = scope.sql("office", "community_id")
+        marks = ",".join("?" * len(campaigns))
+        for campaign, community, eligible, checked in conn.execute(
+            "SELECT campaign_id, community_id, eligible, checked FROM campaign_totals"
+            f" WHERE deleted = 0 AND campaign_id IN ({marks}) AND {where}",
+            [*(c.id for c in campaigns), *params],
+        ):
+            keyed[(campaign, community)] = Totals(eligible, checked)
+    for c in campaigns:
+        quarter = periods.quarter_of(c.end_date).key
+        office = tree.office_by_code(c.office)
+        for unit in tree.children.get(office.id, []) if office else []:
+            if unit.level != "community" or not scope.allows(c.office, unit.id):
+                continue
+            if c.communities is not None and unit.id not in c.communities:
+                continue
+            row = ProgressRow(
+                c.office,
+                office.name if office else c.office,
+                unit.id,
+                unit.name,
+                c.id,
+                records.get((c.id, unit.id), ZERO),
+                keyed.get((c.id, unit.id)),
+            )
             reported = row.reported
-            _add(table, (row.office, quarter, ""), (reported.checked, reported.eligible))
+            _add(table, (c.office, quarter, ""), (reported.checked, reported.eligible))
     targets = {}
     found = dict(
         conn.execute(

@@ -4,6 +4,7 @@ two offices, A (communities A1, A2) and B (B1)."""
 from __future__ import annotations
 
 import sqlite3
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -11,13 +12,13 @@ from typing import Any
 import pytest
 import sqlite_utils
 
-from desktop.domain.periods import quarter
+from desktop.domain.periods import quarter, quarter_of
 from desktop.domain.uuid7 import uuid7
 from desktop.reports import series
 from desktop.reports.indicators import compute_indicators
 from desktop.store.db import open_database, transaction
 from desktop.store.exemption import period_totals
-from desktop.store.kangjian import four_procedures
+from desktop.store.kangjian import campaign_keys, campaign_progress, four_procedures
 from desktop.store.orgs import Scope
 
 Q = quarter
@@ -237,6 +238,52 @@ def test_kangjian_rate_per_office_with_target(district: District) -> None:
     again = series.fetch(district.db, "kangjian", Q(2025, 4), Q(2026, 1)).chart("kangjian_rate")
     assert again.target == (series.DEFAULT_KANGJIAN_TARGET, Decimal("98.50"))
     assert "目标 ≥ 98.50%" in again.readout(1)
+
+
+def _progress_by_quarter(
+    db: sqlite_utils.Database, scope: Scope
+) -> dict[tuple[str, str], tuple[int, int]]:
+    """(office, quarter) → (实检, 应检) summed from campaign_progress, the store's rule."""
+    found: dict[tuple[str, str], tuple[int, int]] = {}
+    for key in campaign_keys(db, scope):
+        q = quarter_of(date.fromisoformat(key.end_date)).key
+        for row in campaign_progress(db, key, scope):
+            old = found.get((row.office, q), (0, 0))
+            found[(row.office, q)] = (old[0] + row.reported.checked, old[1] + row.reported.eligible)
+    return found
+
+
+def test_kangjian_source_counts_as_campaign_progress(district: District) -> None:
+    """The grouped query of the chart gives what campaign_progress gives, campaign by campaign:
+    women too young, too old, not yet entered, exited before, unmarried or married later are not
+    应检; a campaign of one community counts only its women; scopes narrow both alike."""
+    _kangjian(district)
+    db = district.db
+    district.add("campaigns", "A", name="2025年秋季康检", start_date="2025-09-01",
+                 end_date="2025-10-10", communities=f'["{district.units["A2"]}"]')  # fmt: skip
+    for community, born, extra in (
+        ("A1", "2012-01-01", {}),  # 14 on either day
+        ("A1", "1975-03-01", {}),  # 51
+        ("A2", "1990-01-01", {"marital": "single", "marriage_date": None}),
+        ("A2", "1990-01-01", {"marriage_date": "2025-09-02"}),  # married after the autumn day
+        ("A2", "1990-01-01", {"exit_date": "2025-08-31", "exit_reason": "moved"}),
+        ("A2", "1990-01-01", {"entered_on": "2025-09-02"}),
+        ("A2", "1976-09-01", {}),  # 49 on 2025-09-01, 50 on 2026-03-01
+    ):
+        values = {"entered_on": "2024-01-01", "marriage_date": "2015-01-01", **extra}
+        district.add("women", community[0], community_id=district.units[community],
+                     person_id=district.person(community, born=born), **values)  # fmt: skip
+    scopes = (
+        Scope.everything(),
+        Scope(frozenset({"A"})),
+        Scope(frozenset({"A"}), frozenset({district.units["A2"]})),
+    )
+    for scope in scopes:
+        data = series.fetch(db, "kangjian", Q(2025, 1), Q(2026, 2), scope)
+        got = {(o, q): c for (o, q, _cat), c in data.fetched.table.items()}
+        assert got == _progress_by_quarter(db, scope), scope
+    everything = series.fetch(db, "kangjian", Q(2025, 1), Q(2026, 2)).fetched.table
+    assert everything[("A", "2025Q4", "")] == (0, 2)  # autumn, A2 only: the spring one, the 49
 
 
 def test_indicators_of_offices_add_up_to_the_district(district: District) -> None:
