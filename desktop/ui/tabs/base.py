@@ -48,6 +48,44 @@ class Tab(QWidget):
             self.ready.emit()
 
 
+
+class ProgrammeTab(Tab):
+    """A programme tab whose sub-pages (``self.pages``) are built when first shown, with one
+    导入… button: a subclass sets ``PAGE_CLASSES`` (index → page class built on first show),
+    ``IMPORT_KINDS`` (kind → tables an import changes), ``PAGE_IMPORT`` (index → kind offered
+    first) and ``DEFAULT_IMPORT``."""
+
+    PAGE_CLASSES: dict[int, type[QWidget]] = {}
+    IMPORT_KINDS: dict[str, tuple[str, ...]] = {}
+    PAGE_IMPORT: dict[int, str] = {}
+    DEFAULT_IMPORT = ""
+    pages: QTabWidget
+
+    def show_page(self, index: int) -> QWidget:
+        page = self._build(index)
+        self.pages.setCurrentIndex(index)
+        return page
+
+    def _build(self, index: int) -> QWidget:
+        existing = self.pages.widget(index)
+        assert existing is not None
+        cls = self.PAGE_CLASSES.get(index)
+        if cls is None or isinstance(existing, cls):
+            return existing
+        page = cls(self.ctx)  # type: ignore[call-arg]
+        swap_in(self.pages, index, page, select=True)
+        return page
+
+    def open_import(self, kind: str | None = None) -> QWidget:
+        """The import dialog, opened on the kind that fits the current page."""
+        # imported on first use: the import machinery costs start-up time the tab need not pay
+        from desktop.ui.import_dialog import ImportDialog
+
+        kind = kind or self.PAGE_IMPORT.get(self.pages.currentIndex(), self.DEFAULT_IMPORT)
+        dialog = ImportDialog(self.ctx, self.IMPORT_KINDS, kind=kind, parent=self)
+        dialog.open()
+        return dialog
+
 class PaintWatcher(QObject):
     """Calls ``callback`` once, after the first paint of ``widget``."""
 

@@ -18,10 +18,10 @@ from desktop.ui.exemption.records import RecordsPage
 from desktop.ui.exemption.schools import SchoolsPage
 from desktop.ui.exemption.standards import StandardsPage
 from desktop.ui.exemption.students import StudentsPage
-from desktop.ui.tabs.base import PaintWatcher, Tab, heading, swap_in
+from desktop.ui.tabs.base import PaintWatcher, ProgrammeTab, heading
 
 if TYPE_CHECKING:
-    from desktop.ui.import_dialog import ImportDialog
+    pass
 
 # import kind → the tables an import of it changes (announced so that the pages refresh)
 IMPORT_KINDS = {
@@ -46,8 +46,12 @@ PAGE_IMPORT = {
 }
 
 
-class ExemptionTab(Tab):
+class ExemptionTab(ProgrammeTab):
     key = "exemption"
+    PAGE_CLASSES = PAGE_CLASSES  # type: ignore[assignment]
+    IMPORT_KINDS = IMPORT_KINDS
+    PAGE_IMPORT = PAGE_IMPORT
+    DEFAULT_IMPORT = "students"
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(ctx, parent)
@@ -82,21 +86,6 @@ class ExemptionTab(Tab):
 
     # -- pages ------------------------------------------------------------------------------
 
-    def show_page(self, index: int) -> QWidget:
-        page = self._build(index)
-        self.pages.setCurrentIndex(index)
-        return page
-
-    def _build(self, index: int) -> QWidget:
-        existing = self.pages.widget(index)
-        assert existing is not None
-        cls = PAGE_CLASSES.get(index)
-        if cls is None or isinstance(existing, cls):
-            return existing
-        page = cls(self.ctx)
-        swap_in(self.pages, index, page, select=True)
-        return page
-
     def students_page(self) -> StudentsPage:
         page = self.show_page(PAGE_STUDENTS)
         assert isinstance(page, StudentsPage)
@@ -116,14 +105,3 @@ class ExemptionTab(Tab):
         page = self.show_page(PAGE_STANDARDS)
         assert isinstance(page, StandardsPage)
         return page
-
-    # -- import -----------------------------------------------------------------------------
-
-    def open_import(self, kind: str | None = None) -> ImportDialog:
-        # imported on first use: the import machinery costs start-up time the tab need not pay
-        from desktop.ui.import_dialog import ImportDialog
-
-        kind = kind or PAGE_IMPORT.get(self.pages.currentIndex(), "students")
-        dialog = ImportDialog(self.ctx, IMPORT_KINDS, kind=kind, parent=self)
-        dialog.open()
-        return dialog

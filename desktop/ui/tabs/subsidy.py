@@ -21,10 +21,10 @@ from desktop.ui.subsidy.payments import PaymentsPage
 from desktop.ui.subsidy.qualifications import QualificationsPage
 from desktop.ui.subsidy.standards import StandardsPage
 from desktop.ui.subsidy.totals import TotalsPanel
-from desktop.ui.tabs.base import PaintWatcher, Tab, heading, swap_in
+from desktop.ui.tabs.base import PaintWatcher, ProgrammeTab, heading
 
 if TYPE_CHECKING:
-    from desktop.ui.import_dialog import ImportDialog
+    pass
 
 # import kind → the tables an import of it changes (announced so that the pages refresh)
 IMPORT_KINDS = {
@@ -47,8 +47,12 @@ PAGE_IMPORT = {
 }
 
 
-class SubsidyTab(Tab):
+class SubsidyTab(ProgrammeTab):
     key = "subsidy"
+    PAGE_CLASSES = PAGE_CLASSES  # type: ignore[assignment]
+    IMPORT_KINDS = IMPORT_KINDS
+    PAGE_IMPORT = PAGE_IMPORT
+    DEFAULT_IMPORT = "households"
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(ctx, parent)
@@ -85,21 +89,6 @@ class SubsidyTab(Tab):
 
     # -- pages ------------------------------------------------------------------------------
 
-    def show_page(self, index: int) -> QWidget:
-        page = self._build(index)
-        self.pages.setCurrentIndex(index)
-        return page
-
-    def _build(self, index: int) -> QWidget:
-        existing = self.pages.widget(index)
-        assert existing is not None
-        cls = PAGE_CLASSES.get(index)
-        if cls is None or isinstance(existing, cls):
-            return existing
-        page = cls(self.ctx)
-        swap_in(self.pages, index, page, select=True)
-        return page
-
     def qualifications_page(self) -> QualificationsPage:
         page = self.show_page(PAGE_QUALIFICATIONS)
         assert isinstance(page, QualificationsPage)
@@ -119,14 +108,3 @@ class SubsidyTab(Tab):
         page = self.show_page(PAGE_STANDARDS)
         assert isinstance(page, StandardsPage)
         return page
-
-    # -- import -----------------------------------------------------------------------------
-
-    def open_import(self, kind: str | None = None) -> ImportDialog:
-        # imported on first use: the import machinery costs start-up time the tab need not pay
-        from desktop.ui.import_dialog import ImportDialog
-
-        kind = kind or PAGE_IMPORT.get(self.pages.currentIndex(), "households")
-        dialog = ImportDialog(self.ctx, IMPORT_KINDS, kind=kind, parent=self)
-        dialog.open()
-        return dialog
