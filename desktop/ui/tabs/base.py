@@ -48,7 +48,6 @@ class Tab(QWidget):
             self.ready.emit()
 
 
-
 class ProgrammeTab(Tab):
     """A programme tab whose sub-pages (``self.pages``) are built when first shown, with one
     导入… button: a subclass sets ``PAGE_CLASSES`` (index → page class built on first show),
@@ -85,6 +84,7 @@ class ProgrammeTab(Tab):
         dialog = ImportDialog(self.ctx, self.IMPORT_KINDS, kind=kind, parent=self)
         dialog.open()
         return dialog
+
 
 class PaintWatcher(QObject):
     """Calls ``callback`` once, after the first paint of ``widget``."""
