@@ -205,7 +205,10 @@ def test_bundle_holds_what_the_app_needs_and_not_what_was_trimmed(built: Built) 
     archive = CArchiveReader(str(built.exe))
     modules = set(archive.open_embedded_archive("PYZ.pyz").toc)
     assert {"desktop.cli", "desktop.store.migrations", "pyqtgraph", "numpy"} <= modules
-    for ext in ("QtCore", "QtGui", "QtWidgets", "QtSvg", "QtOpenGL", "QtOpenGLWidgets"):
+    # the summary's PDF and Word exports, the package signatures, the chart PNGs in PDFs
+    assert {"reportlab", "docx", "cryptography", "PIL"} <= {m.split(".")[0] for m in modules}
+    for ext in ("QtCore", "QtGui", "QtWidgets", "QtSvg", "QtOpenGL", "QtOpenGLWidgets",
+                "QtPrintSupport"):
         assert list((internal / "PySide6").glob(f"{ext}.*.so")), ext
     for trimmed in ("scipy", "tkinter", "unittest", "IPython", "matplotlib", "pandas", "requests"):
         assert trimmed not in modules and not (internal / trimmed).exists(), trimmed
@@ -263,6 +266,23 @@ def test_bundle_writes_an_import_template_and_reads_it_back(
     assert template.read_bytes()[:2] == b"PK"  # an .xlsx is a zip
     ok(run([built.exe, "import", "women", template, "--db", demo_db, "--user", "admin"], bare,
            MINSHENG_PASSWORD="demo"))  # fmt: skip
+
+
+def test_bundle_writes_the_quarterly_report_and_issues_a_package_key(
+    built: Built, bare: dict[str, str], demo_db: Path, tmp_path: Path
+) -> None:
+    """reportlab (with the bundled font), python-docx and cryptography work in the frozen app."""
+    for suffix in (".pdf", ".docx", ".xlsx"):
+        target = tmp_path / f"q1{suffix}"
+        ok(run([built.exe, "report", "--db", demo_db, "--period", "2026Q1", "-o", target], bare,
+               MINSHENG_PASSWORD="demo"))  # fmt: skip
+        assert target.stat().st_size > 1000, suffix
+    assert (tmp_path / "q1.pdf").read_bytes()[:5] == b"%PDF-"
+    assert b"WenQuanYiMicroHei" in (tmp_path / "q1.pdf").read_bytes()  # the font is embedded
+    key = tmp_path / "cg.json"
+    ok(run([built.exe, "package", "key", "issue", "--office", "CG", "-o", key, "--db", demo_db,
+            "--user", "admin"], bare, MINSHENG_PASSWORD="demo"))  # fmt: skip
+    assert key.is_file()
 
 
 def test_bundle_imports_pyqtgraph_and_plots(
