@@ -239,6 +239,67 @@ def test_guard_by_id_number_catches_two_person_rows_of_one_human(world: World, e
         door.insert("payments", {**_payment(world, again), "community_id": world.communities["B1"]})
 
 
+def test_guard_reads_a_large_write_with_a_fixed_number_of_queries(world: World) -> None:
+    """check_payments is set-based: against the database it runs the same queries for 3 rows as
+    for 1,499 (the rows go into a temporary table, one insert each), and finds, at row
+    1,500, a human paid under an earlier, deleted person row, and a twin inside the write (a
+    deleted row and the live row of one human)."""
+    door = world.door(world.admin)
+    people = door.insert_many(
+        "persons",
+        [
+            {
+                "community_id": world.communities["A1"],
+                "name": f"老人{n}",
+                "pinyin": "lr",
+                "id_number": (
+                    number := make_id("419901", date(1950, 1, 1 + n // 500), 2 * (n % 500) + 1)
+                ),
+                "id_tail": number[-4:],
+                "sex": "M",
+                "birth_date": f"1950-01-{1 + n // 500:02d}",
+                "hukou": "rural",
+                "created_on": "2024-01-01",
+            }
+            for n in range(1500)
+        ],
+    )
+    number = world.db.execute("SELECT id_number FROM persons WHERE id = ?", [people[-1]]).fetchone()
+    door.insert("payments", _payment(world, people[-1]))
+    door.delete("persons", people[-1])
+    again = add_person(world, "老人再登记", "1950-01-03", number=number[0])
+    rows = [_payment(world, pid) for pid in [*people[:-1], again]]
+
+    def statements(part: list[dict]) -> tuple[list[str], list]:
+        seen: list[str] = []
+        world.db.conn.set_trace_callback(seen.append)
+        try:
+            with world.db.conn:  # the door runs it inside its transaction
+                world.db.conn.execute("BEGIN")
+                problems = S.check_payments(world.db.conn, list(enumerate(part, start=1)))
+        finally:
+            world.db.conn.set_trace_callback(None)
+        return [q for q in seen if "temp.payment_guard VALUES" not in q], problems
+
+    few, none = statements(rows[:3])
+    many, still_none = statements(rows[:-1])
+    assert none == still_none == [] and len(many) == len(few)
+    _, problems = statements(rows)
+    (problem,) = problems
+    assert problem.row == 1500 and "已经发放过" in problem.message
+    assert "老人再登记" in problem.message and "2026-03-25 发放" in problem.message
+
+    twins = [
+        _payment(world, again, "2026-07-01", "2026-12-31"),
+        _payment(world, people[-1], "2026-09-01", "2026-09-30"),
+    ]
+    with pytest.raises(ValidationError) as caught:
+        door.insert_many("payments", twins)
+    (problem,) = caught.value.problems
+    assert problem.row == 2 and "与第 1 行" in problem.message
+    assert _count(world, "payments") == 1
+
+
 def test_batch_skips_the_paid_and_a_stale_batch_is_refused_whole(world: World, elder: str) -> None:
     other = add_person(world, "李四", "1958-03-01")
     add_family(world, other)
