@@ -136,7 +136,7 @@ WOMEN_FIELDS = (
 
 def _persons_by_number(ctx: RowContext, number: str) -> tuple[Any, ...] | None:
     """The person registered with this ID number (id, community, name, phone, sex), if any."""
-    return ctx.db.execute(
+    return ctx.db.conn.execute(  # the raw connection: once per row, the wrapper's cost shows
         "SELECT id, community_id, name, phone, sex FROM persons WHERE deleted = 0 AND id_number = ?",
         [number],
     ).fetchone()
