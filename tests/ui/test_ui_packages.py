@@ -150,6 +150,13 @@ def test_a_conflict_side_by_side_then_the_package_version_is_taken(
     shot(dialog, "package_conflicts")
     model = dialog.diff_model
     assert model.rows[0] == "phone"
+    assert model.data(model.index(0, 0)) == "联系电话"  # named as the clerk knows it
+    listed = dialog.list_model
+    assert listed.data(listed.index(0, 3)) == "联系电话"
+    shown = [model.data(model.index(r, 0)) for r in range(model.rowCount())]
+    assert "社区" in shown and "community_id" not in shown and "created_on" not in shown
+    community = model.rows.index("community_id")
+    assert model.data(model.index(community, 1)) in {u.name for u in opened.tree().communities()}
     assert model.data(model.index(0, 1)) == "13900000002"
     assert model.data(model.index(0, 2)) == "13800000001"
     assert "cg_clerk" in dialog.who.text()
@@ -157,6 +164,39 @@ def test_a_conflict_side_by_side_then_the_package_version_is_taken(
     row = opened.db.execute("SELECT phone, rev FROM persons WHERE id = ?", [person]).fetchone()
     assert row == ("13800000001", 3)
     assert dialog.list_model.rowCount() == 0
+
+
+def test_cross_office_issues_read_as_labelled_masked_text(opened: Opened) -> None:
+    from desktop.store.package_review import Issue
+    from desktop.ui.packages.conflicts import IssueModel
+
+    tree = opened.tree()
+    community = next(iter(tree.communities()))
+    record = {
+        "id": "0193aaaa-0000-7000-8000-000000000001",
+        "office": tree.office_of(community.id),
+        "rev": 2,
+        "community_id": community.id,
+        "person_id": "0193bbbb-0000-7000-8000-000000000002",
+        "covered_start": "2026-01-01",
+        "amount_fen": 48000,
+        "status": "paid",
+        "account_no": "6217000011112222",
+        "note": None,
+    }
+    model = IssueModel()
+    model.tree = tree
+    model.set_rows([Issue("double_payment", "同一人同期重复发放", "payments", record, None)])
+    text = model.data(model.index(0, 1))
+    office = tree.office_by_code(record["office"])
+    assert office is not None
+    assert text.startswith(f"办事处：{office.name}；社区：{tree.label(community.id)}")
+    assert "发放期间起：2026-01-01" in text and "金额：480.00 元" in text
+    assert "发放状态：已发" in text and "账号：" in text
+    assert "6217000011112222" not in text and "2222" in text  # the account masked
+    assert (
+        "rev" not in text and "版本" not in text and "备注" not in text
+    )  # sync and empty left out
 
 
 def test_an_edited_value_is_kept(

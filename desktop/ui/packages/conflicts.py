@@ -28,7 +28,9 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.domain.errors import ValidationError
+from desktop.domain.labels import MASKS, choices_for, column_label, masked_text, value_text
 from desktop.store.errors import AccessDenied, StorageError
+from desktop.store.orgs import OrgTree
 from desktop.store.package_review import (
     Conflict,
     Issue,
@@ -45,29 +47,31 @@ from desktop.ui.i18n import QT_TRANSLATE_NOOP, fill
 Index = QModelIndex | QPersistentModelIndex
 DIFFERENT = QBrush(QColor("#fff3cd"))
 
-FIELD_LABELS = {
-    "name": "姓名",
-    "phone": "电话",
-    "id_number": "身份证号",
-    "birth_date": "出生日期",
-    "community_id": "社区",
-    "child_name": "婴儿姓名",
-    "sex": "性别",
-    "note": "备注",
-    "status": "状态",
-    "comment": "意见",
-    "amount_fen": "金额（分）",
-    "deleted": "已删除",
-    "rev": "版本",
-    "updated_at": "修改时间",
-    "updated_by": "修改人",
-    "office": "办事处",
-}
+
+def field_label(table: str, name: str) -> str:
+    """A column as the clerk knows it (``hukou`` → 户籍类型)."""
+    return column_label(table, name)
 
 
-def field_label(name: str) -> str:
-    label = FIELD_LABELS.get(name)
-    return f"{label}（{name}）" if label else name
+def describe(tree: OrgTree | None, table: str, name: str, value: Any) -> str:
+    """A stored value as shown on this screen: communities and offices by name, a campaign's
+    communities as their names, coded values by their labels, money in 元."""
+    if tree is not None and value:
+        if name in ("community_id", "scope_unit_id") and value in tree.units:
+            return tree.label(value)
+        if name == "office":  # stored as the office's code
+            office = tree.office_by_code(str(value))
+            return office.name if office else str(value)
+        if name == "communities" and isinstance(value, str) and value.startswith("["):
+            try:
+                ids = json.loads(value)
+            except ValueError:
+                ids = None
+            if isinstance(ids, list):
+                return "、".join(tree.label(i) if i in tree.units else str(i) for i in ids)
+    if name.endswith("_at"):
+        return when(value)
+    return value_text(table, name, value)
 
 
 class ListModel(QAbstractTableModel):
@@ -111,6 +115,12 @@ class ListModel(QAbstractTableModel):
         raise NotImplementedError
 
 
+def when(stamp: Any) -> str:
+    """A stored timestamp as read on screen: 2026-03-05T09:30:12.345+08:00 → 2026-03-05 09:30."""
+    text = str(stamp or "")
+    return text[:16].replace("T", " ") if len(text) >= 16 and text[10] == "T" else text
+
+
 class ConflictListModel(ListModel):
     COLUMNS = (
         QT_TRANSLATE_NOOP("ConflictListModel", "编号"),
@@ -119,9 +129,14 @@ class ConflictListModel(ListModel):
         QT_TRANSLATE_NOOP("ConflictListModel", "不同的字段"),
     )
 
+    def __init__(self, parent: Any = None):
+        super().__init__(parent)
+        self.tree: OrgTree | None = None
+
     def cell(self, row: Conflict, column: int) -> Any:
-        fields = [field_label(f) for f in row.differing() if f not in SYNC]
-        return (row.seq, row.label, row.origin, "、".join(fields))[column]
+        fields = [field_label(row.table, f) for f in row.differing() if f not in SYNC]
+        origin = describe(self.tree, row.table, "office", row.origin)
+        return (row.seq, row.label, origin, "、".join(fields))[column]
 
 
 class FieldDiffModel(ListModel):
@@ -139,6 +154,7 @@ class FieldDiffModel(ListModel):
         super().__init__(parent)
         self.conflict: Conflict | None = None
         self.keep: dict[str, Any] = {}
+        self.tree: OrgTree | None = None
 
     def show(self, conflict: Conflict | None) -> None:
         self.conflict = conflict
@@ -154,15 +170,16 @@ class FieldDiffModel(ListModel):
     def cell(self, name: str, column: int) -> Any:
         assert self.conflict is not None
         if column == 0:
-            return field_label(name)
+            return field_label(self.conflict.table, name)
         if column == self.KEEP:
-            return "" if name in SYNC else _text(self.keep.get(name))
+            return "" if name in SYNC else self.describe(name, self.keep.get(name))
         side = self.conflict.ours if column == 1 else self.conflict.theirs
         return self.describe(name, side.get(name))
 
     def describe(self, name: str, value: Any) -> str:
-        """How a value is shown (the dialog names communities instead of their ids)."""
-        return _text(value)
+        """How a value is shown: labels and names (``tree`` set by the dialog), not codes."""
+        assert self.conflict is not None
+        return describe(self.tree, self.conflict.table, name, value)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if (
@@ -172,6 +189,8 @@ class FieldDiffModel(ListModel):
             and self.rows[index.row()] in self.conflict.differing()
         ):
             return DIFFERENT
+        if role == Qt.ItemDataRole.EditRole and index.isValid() and index.column() == self.KEEP:
+            return _text(self.keep.get(self.rows[index.row()]))  # edited as stored
         return super().data(index, role)
 
     def flags(self, index: Index) -> Qt.ItemFlag:
@@ -190,7 +209,14 @@ class FieldDiffModel(ListModel):
             return False
         name = self.rows[index.row()]
         old = self.keep.get(name)
-        text = str(value)
+        text = str(value).strip()
+        assert self.conflict is not None
+        choices = choices_for(self.conflict.table, name)
+        if choices is not None and text and text not in choices:
+            try:
+                text = choices.key(text)  # typed as shown (农村) → stored (rural)
+            except ValidationError:
+                pass  # kept as typed: saving names what is wrong
         self.keep[name] = (
             int(text)
             if isinstance(old, int) and text.lstrip("-").isdigit()
@@ -216,14 +242,31 @@ class IssueModel(ListModel):
         QT_TRANSLATE_NOOP("IssueModel", "记录二"),
     )
 
+    def __init__(self, parent: Any = None):
+        super().__init__(parent)
+        self.tree: OrgTree | None = None
+
     def cell(self, row: Issue, column: int) -> Any:
         if column == 0:
             return row.title
         record = row.a if column == 1 else row.b
         if record is None:
             return ""
-        shown = {k: v for k, v in record.items() if k not in SYNC or k == "office"}
-        return json.dumps(shown, ensure_ascii=False)
+        return record_text(self.tree, row.table, record)
+
+
+def record_text(tree: OrgTree | None, table: str, record: dict[str, Any]) -> str:
+    """A record on one line, 「办事处：…；姓名：…」: named columns, readable values, ID numbers,
+    phones and accounts masked, empty fields and the other sync fields left out."""
+    parts = []
+    for name, value in record.items():
+        if (name in SYNC and name != "office") or value is None or value == "":
+            continue
+        shown = (
+            masked_text(table, name, value) if name in MASKS else describe(tree, table, name, value)
+        )
+        parts.append(f"{field_label(table, name)}：{shown}")
+    return "；".join(parts)
 
 
 def table_view(model: QAbstractTableModel, stretch_last: bool = True) -> QTableView:
@@ -247,15 +290,11 @@ class ConflictsDialog(QDialog):
         self.ctx = ctx
         self.setWindowTitle(self.tr("报送包冲突与跨办事处核查"))
         self.list_model = ConflictListModel(self)
+        self.list_model.tree = ctx.tree
         self.list_view = table_view(self.list_model)
         self.list_view.selectionModel().currentRowChanged.connect(self._picked)
         self.diff_model = FieldDiffModel(self)
-        units = ctx.tree.units
-        self.diff_model.describe = lambda name, value: (  # type: ignore[method-assign]
-            ctx.tree.label(value)
-            if name.endswith("community_id") and value in units
-            else _text(value)
-        )
+        self.diff_model.tree = ctx.tree
         self.diff_view = table_view(self.diff_model)
         self.diff_view.setEditTriggers(
             QAbstractItemView.EditTrigger.DoubleClicked
@@ -284,6 +323,7 @@ class ConflictsDialog(QDialog):
         layout.addLayout(choose)
 
         self.issue_model = IssueModel(self)
+        self.issue_model.tree = ctx.tree
         self.issue_view = table_view(self.issue_model)
         self.release_button = QPushButton(self.tr("写入暂缓记录"))
         self.dismiss_button = QPushButton(self.tr("放弃暂缓记录"))
@@ -345,12 +385,12 @@ class ConflictsDialog(QDialog):
                     "本地版本：%1 于 %2 修改（第 %3 版）；报送版本：%4 于 %5 修改（第 %6 版，来自 %7）"
                 ),
                 conflict.ours["updated_by"],
-                conflict.ours["updated_at"],
+                when(conflict.ours["updated_at"]),
                 conflict.ours["rev"],
                 conflict.theirs["updated_by"],
-                conflict.theirs["updated_at"],
+                when(conflict.theirs["updated_at"]),
                 conflict.theirs["rev"],
-                conflict.origin,
+                describe(self.ctx.tree, conflict.table, "office", conflict.origin),
             )
         )
 
