@@ -188,6 +188,8 @@ COLUMN_LABELS: dict[str, str] = {
     "repaid_on": "补发日期",
     "level": "级别",
     "unit": "计发单位",
+    # names joined in by listings (cross-office checks)
+    "school": "学校",
     # reporting
     "programme": "业务",
     "period_key": "报送期",
@@ -195,6 +197,7 @@ COLUMN_LABELS: dict[str, str] = {
 }
 
 TABLE_COLUMN_LABELS: dict[tuple[str, str], str] = {
+    ("payments", "programme"): "帮扶项目",
     ("schools", "name"): "学校名称",
     ("students", "name"): "学生姓名",
     ("subsidy_programmes", "name"): "项目名称",
@@ -238,10 +241,10 @@ COLUMN_CHOICES: dict[str, ChoiceList] = {
     "account_type": ACCOUNT_TYPES,
     "level": SUBSIDY_LEVELS,
     "unit": STANDARD_UNITS,
-    "programme": PROGRAMMES,
 }
 
 TABLE_CHOICES: dict[tuple[str, str], ChoiceList] = {
+    ("submissions", "programme"): PROGRAMMES,
     ("women", "exit_reason"): ROSTER_EXIT,
     ("qualifications", "exit_reason"): EXIT_REASONS,
     ("qualifications", "status"): QUALIFICATION_STATUS,

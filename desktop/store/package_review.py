@@ -271,6 +271,7 @@ def cross_office_issues(db: sqlite_utils.Database) -> list[Issue]:
         for h in held_records(db)
     ]
     names = set(db.table_names())
+    offices = dict(db.execute("SELECT code, name FROM org_units WHERE level = 'office'").fetchall())
     if {"payments", "persons"} <= names:
         cols = (
             "id",
@@ -282,9 +283,18 @@ def cross_office_issues(db: sqlite_utils.Database) -> list[Issue]:
             "amount_fen",
             "pay_date",
         )
-        a_cols = ", ".join([*(f"p.{c}" for c in cols), "n.name", "n.id_number"])
+        programme = "(SELECT name FROM subsidy_programmes WHERE id = {}.programme_id)"
+        a_cols = ", ".join(
+            [
+                *(f"p.{c}" for c in cols),
+                "n.name",
+                "n.id_number",
+                f"{programme.format('p')} AS programme",
+            ]
+        )
         b_cols = ", ".join(
             [*(f"q.{c} AS b_{c}" for c in cols), "m.name AS b_name", "m.id_number AS b_id_number"]
+            + [f"{programme.format('q')} AS b_programme"]
         )
         for a, b in _pairs(
             db,
@@ -297,12 +307,15 @@ def cross_office_issues(db: sqlite_utils.Database) -> list[Issue]:
             "payments",
         ):
             title = (
-                f"{a['name']}：{ISSUE_KINDS['double_payment']}（{a['office']} 与 {b['office']}）"
+                f"{a['name']}：{ISSUE_KINDS['double_payment']}"
+                f"（{offices.get(a['office'], a['office'])} 与 {offices.get(b['office'], b['office'])}）"
             )
             issues.append(Issue("double_payment", title, "payments", a, b))
     if "exemptions" in names:
-        ex = "e.id, e.office, e.student_no, e.school_id, e.semester, e.item, e.amount_fen"
-        ex2 = ", ".join(f"{c.replace('e.', 'f.')} AS b_{c[2:]}" for c in ex.split(", "))
+        fields = ("id", "office", "student_no", "school_id", "semester", "item", "amount_fen")
+        school = "(SELECT name FROM schools WHERE id = {}.school_id)"
+        ex = ", ".join([*(f"e.{c}" for c in fields), f"{school.format('e')} AS school"])
+        ex2 = ", ".join([*(f"f.{c} AS b_{c}" for c in fields), f"{school.format('f')} AS b_school"])
         for a, b in _pairs(
             db,
             f"SELECT {ex}, {ex2} FROM exemptions e JOIN exemptions f"
@@ -337,7 +350,8 @@ def cross_office_issues(db: sqlite_utils.Database) -> list[Issue]:
             issues.append(
                 Issue(
                     "two_rosters",
-                    f"{a['name']}：{ISSUE_KINDS['two_rosters']}（{a['office']} 与 {b['office']}）",
+                    f"{a['name']}：{ISSUE_KINDS['two_rosters']}"
+                    f"（{offices.get(a['office'], a['office'])} 与 {offices.get(b['office'], b['office'])}）",
                     "women",
                     a,
                     b,

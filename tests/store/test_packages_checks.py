@@ -200,5 +200,10 @@ def test_double_payment_and_two_schools_are_listed_with_both_records(loop: Loop)
     paid = kinds["double_payment"]
     assert {paid.a["office"], paid.b["office"]} == {"A", "B"}
     assert paid.a["name"] == "李桂英"
+    assert paid.a["programme"] == paid.b["programme"] == "奖励扶助"  # named for the screen
+    offices = dict(loop.district.execute("SELECT code, name FROM org_units WHERE level = 'office'"))
+    assert f"（{offices['A']} 与 {offices['B']}）" in paid.title
     schools_issue = kinds["two_schools"]
     assert {schools_issue.a["school_id"], schools_issue.b["school_id"]} == set(schools)
+    names = dict(loop.district.execute("SELECT id, name FROM schools"))
+    assert {schools_issue.a["school"], schools_issue.b["school"]} == {names[s] for s in schools}

@@ -262,6 +262,8 @@ def record_text(tree: OrgTree | None, table: str, record: dict[str, Any]) -> str
     for name, value in record.items():
         if (name in SYNC and name != "office") or value is None or value == "":
             continue
+        if name.endswith("_id") and name != "community_id":
+            continue  # a reference: the listing carries the name it points to
         shown = (
             masked_text(table, name, value) if name in MASKS else describe(tree, table, name, value)
         )
