@@ -71,7 +71,6 @@ Writing (each raises ``ValidationError`` with problems naming fields, ``AccessDe
 
 from __future__ import annotations
 
-import json
 import re
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
@@ -79,8 +78,6 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
-
-import sqlite_utils
 
 from desktop.domain import pinyin
 from desktop.domain.choices import EXEMPTION_ITEMS, HARDSHIP, SCHOOL_STAGES, SEX, ChoiceList
@@ -119,6 +116,7 @@ from desktop.domain.periods import Period, parse_period
 from desktop.domain.uuid7 import uuid7
 from desktop.store import audit
 from desktop.store.audit import now_iso
+from desktop.store.common import EACH, Db, conn_of, json_list, rows_in, short_id, unit_name_sql
 from desktop.store.db import transaction
 from desktop.store.errors import AccessDenied, Cancelled
 from desktop.store.orgs import OrgTree, Scope
@@ -129,34 +127,9 @@ if TYPE_CHECKING:  # the door imports this module (through tables) to know its t
     from desktop.store.door import CancelCheck, Progress, WriteDoor
     from desktop.store.users import User
 
-Db = sqlite_utils.Database | sqlite3.Connection
 DISTRICT = "DISTRICT"
 """The ``office`` of district-wide records (aid standards): no office's, the administrator's."""
 WRITE_BATCH = 5000  # rows per executemany of the batch commit
-
-
-def _conn(db: Db) -> sqlite3.Connection:
-    return db.conn if isinstance(db, sqlite_utils.Database) else db
-
-
-def _rows_in(
-    conn: sqlite3.Connection, sql: str, keys: Iterable[Any], before: Sequence[Any] = ()
-) -> list[tuple[Any, ...]]:
-    """Run ``sql`` (``IN ({marks})``, after the parameters ``before``) once over the distinct
-    non-empty ``keys``, handed to SQLite as one JSON array (``json_each``): one query, whatever
-    the number of keys."""
-    distinct = list(dict.fromkeys(k for k in keys if k))
-    if not distinct:
-        return []
-    return conn.execute(sql.format(marks=_EACH), [*before, _json_list(distinct)]).fetchall()
-
-
-_EACH = "SELECT value FROM json_each(?)"
-_json_list = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
-
-
-def _short(record_id: str) -> str:
-    return f"{record_id[:8]}…"
 
 
 def _who(name: Any, student_no: Any) -> str:
@@ -179,7 +152,7 @@ _STANDARD_COLUMNS = "id, item, stage, boarding, amount_fen, effective_from, effe
 def load_standards(db: Db, *, include_deleted: bool = False) -> list[Standard]:
     """Every live aid standard, by item, stage, boarding and start date."""
     where = "" if include_deleted else " WHERE deleted = 0"
-    rows = _conn(db).execute(
+    rows = conn_of(db).execute(
         f"SELECT {_STANDARD_COLUMNS} FROM aid_standards{where}"
         " ORDER BY item, stage, boarding, effective_from"
     )
@@ -384,7 +357,7 @@ def check_standards(conn: sqlite3.Connection, rows: NumberedRows) -> list[Proble
                     Problem(
                         "起始日期",
                         f"与已有标准重叠（{other_start} {until}，{format_yuan(amount, False)} 元/年，"
-                        f"记录号 {_short(other_id)}）；请先为旧标准填写截止日期",
+                        f"记录号 {short_id(other_id)}）；请先为旧标准填写截止日期",
                         row,
                     )
                 )
@@ -457,7 +430,7 @@ def _school(row: Sequence[Any]) -> School:
 def list_schools(db: Db, scope: Scope | None = None) -> list[School]:
     """The live schools in ``scope``, by office and name."""
     where, params = (scope or Scope.everything()).sql("office", "community_id")
-    rows = _conn(db).execute(
+    rows = conn_of(db).execute(
         f"SELECT {_SCHOOL_COLUMNS} FROM schools WHERE deleted = 0 AND {where}"
         " ORDER BY office, name",
         params,
@@ -467,7 +440,7 @@ def list_schools(db: Db, scope: Scope | None = None) -> list[School]:
 
 def get_school(db: Db, school_id: str) -> School | None:
     row = (
-        _conn(db)
+        conn_of(db)
         .execute(f"SELECT {_SCHOOL_COLUMNS} FROM schools WHERE deleted = 0 AND id = ?", [school_id])
         .fetchone()
     )
@@ -480,7 +453,7 @@ def check_schools(conn: sqlite3.Connection, rows: NumberedRows) -> list[Problem]
     problems: list[Problem] = []
     existing = {
         r[0]: r
-        for r in _rows_in(
+        for r in rows_in(
             conn,
             "SELECT code, id, name FROM schools WHERE deleted = 0 AND code IN ({marks})",
             (rec.get("code") for _, rec in rows),
@@ -594,7 +567,7 @@ def student_values(
         birth_date = birth_date or (parsed.birth_date.isoformat() if parsed.birth_date else None)
         id_number = id_number or parsed.id_number
     school = (
-        _conn(db)
+        conn_of(db)
         .execute("SELECT community_id, office FROM schools WHERE id = ?", [school_id])
         .fetchone()
     )
@@ -625,7 +598,7 @@ _STUDENT_READ = ", ".join(("id", "office", *STUDENT_FIELDS))
 
 def get_student(db: Db, student_id: str) -> dict[str, Any] | None:
     """One live student as a dict of its columns (plus ``id`` and ``office``)."""
-    cur = _conn(db).execute(
+    cur = conn_of(db).execute(
         f"SELECT {_STUDENT_READ} FROM students WHERE deleted = 0 AND id = ?", [student_id]
     )
     row = cur.fetchone()
@@ -634,7 +607,7 @@ def get_student(db: Db, student_id: str) -> dict[str, Any] | None:
 
 def find_student(db: Db, student_no: str) -> dict[str, Any] | None:
     """The live student with this 学籍号 (normalised first), or None."""
-    cur = _conn(db).execute(
+    cur = conn_of(db).execute(
         f"SELECT {_STUDENT_READ} FROM students WHERE deleted = 0 AND student_no = ?",
         [normalize_student_no(student_no)],
     )
@@ -648,7 +621,7 @@ class _Schools:
     def __init__(self, conn: sqlite3.Connection, ids: Iterable[Any]):
         self.rows = {
             r[0]: r
-            for r in _rows_in(
+            for r in rows_in(
                 conn,
                 "SELECT id, name, community_id, stage, boarding, deleted FROM schools"
                 " WHERE id IN ({marks})",
@@ -684,7 +657,7 @@ def check_students(conn: sqlite3.Connection, rows: NumberedRows) -> list[Problem
     schools = _Schools(conn, (rec.get("school_id") for _, rec in rows))
     by_no = {
         r[0]: r
-        for r in _rows_in(
+        for r in rows_in(
             conn,
             "SELECT student_no, id, name, school_id, grade FROM students"
             " WHERE deleted = 0 AND student_no IN ({marks})",
@@ -693,14 +666,14 @@ def check_students(conn: sqlite3.Connection, rows: NumberedRows) -> list[Problem
     }
     idents = [_identity(rec) for _, rec in rows]
     by_ident: dict[str, tuple[Any, ...]] = {}
-    for r in _rows_in(
+    for r in rows_in(
         conn,
         "SELECT id_number, id, name, student_no FROM students"
         " WHERE deleted = 0 AND id_number IN ({marks})",
         idents,
     ):
         by_ident.setdefault(r[0], r)
-    for r in _rows_in(
+    for r in rows_in(
         conn,
         "SELECT substr(student_no, 2), id, name, student_no FROM students"
         " WHERE deleted = 0 AND student_no IN ({marks})",
@@ -709,7 +682,7 @@ def check_students(conn: sqlite3.Connection, rows: NumberedRows) -> list[Problem
         by_ident.setdefault(r[0], r)
     extra = {
         r[0]: r[1]
-        for r in _rows_in(
+        for r in rows_in(
             conn,
             "SELECT id, name FROM schools WHERE id IN ({marks})",
             (r[3] for r in by_no.values()),
@@ -911,7 +884,7 @@ def check_exemptions(conn: sqlite3.Connection, rows: NumberedRows) -> list[Probl
     schools = _Schools(conn, (shared[0] for _, _, shared, _ in picked))
     students = {
         r[0]: r
-        for r in _rows_in(
+        for r in rows_in(
             conn,
             "SELECT id, student_no, name, hardship, hardship_confirmed_on, deleted, enrolled_on,"
             " left_on FROM students WHERE id IN ({marks})",
@@ -955,7 +928,7 @@ def check_exemptions(conn: sqlite3.Connection, rows: NumberedRows) -> list[Probl
                 Problem(
                     STUDENT_NO,
                     f"{_who(name, number)}{key}的{EXEMPTION_ITEMS.label(str(item))}已于 {first[3]} "
-                    f"在{schools.name(first[4])}享受（记录号 {_short(first[2])}），"
+                    f"在{schools.name(first[4])}享受（记录号 {short_id(first[2])}），"
                     "同一学生每学期每个项目只能享受一次",
                 )
             )
@@ -987,7 +960,7 @@ _GRANTS = (
     "SELECT student_id, student_no, item, id, granted_on, school_id FROM exemptions"
     " WHERE deleted = 0 AND semester = ?"
 )  # each half of the UNION follows its own index (an OR of the two would scan the table)
-_EARLIER = f"{_GRANTS} AND student_id IN ({_EACH}) UNION ALL {_GRANTS} AND student_no IN ({_EACH})"
+_EARLIER = f"{_GRANTS} AND student_id IN ({EACH}) UNION ALL {_GRANTS} AND student_no IN ({EACH})"
 
 
 def _semester_grants(
@@ -997,7 +970,7 @@ def _semester_grants(
     query: (student_id, 学籍号, item, record id, granted_on, school_id)."""
     return conn.execute(
         _EARLIER,
-        [key, _json_list([*dict.fromkeys(ids)]), key, _json_list([*dict.fromkeys(numbers)])],
+        [key, json_list([*dict.fromkeys(ids)]), key, json_list([*dict.fromkeys(numbers)])],
     ).fetchall()
 
 
@@ -1257,7 +1230,7 @@ def propose_batch(
     hardship, school), so a batch is meant for the current semester; past semesters are entered
     as records (form or import). A handful of SQL queries, whatever the number of students; the
     rows are only proposed — :func:`commit_batch` writes them."""
-    conn = _conn(db)
+    conn = conn_of(db)
     key = parse_semester(semester)
     period = semester_period(key)
     granted = granted_on or default_grant_day(key)
@@ -1429,7 +1402,7 @@ def school_summary(
         where.append("e.school_id = ?")
         params.append(school_id)
     rows = (
-        _conn(db)
+        conn_of(db)
         .execute(
             "SELECT e.school_id, e.semester, e.item, count(DISTINCT e.student_no), sum(e.amount_fen)"
             f" FROM exemptions AS e WHERE {' AND '.join(where)}"
@@ -1440,8 +1413,8 @@ def school_summary(
     )
     names = {
         r[0]: (r[1], r[2])
-        for r in _rows_in(
-            _conn(db),
+        for r in rows_in(
+            conn_of(db),
             "SELECT id, name, office FROM schools WHERE id IN ({marks})",
             (r[0] for r in rows),
         )
@@ -1492,7 +1465,7 @@ def period_totals(db: Db, period: Period, scope: Scope | None = None) -> Totals:
     """Distinct students (by 学籍号) and the total amount of the grants dated in ``period``."""
     where, params = _period_where(period, scope)
     n, fen = (
-        _conn(db)
+        conn_of(db)
         .execute(
             f"SELECT count(DISTINCT student_no), coalesce(sum(amount_fen), 0) FROM exemptions"
             f" WHERE {where}",
@@ -1508,7 +1481,7 @@ def item_totals(db: Db, period: Period, scope: Scope | None = None) -> list[Item
     where, params = _period_where(period, scope)
     found = {
         item: (n, fen)
-        for item, n, fen in _conn(db).execute(
+        for item, n, fen in conn_of(db).execute(
             f"SELECT item, count(DISTINCT student_no), sum(amount_fen) FROM exemptions"
             f" WHERE {where} GROUP BY item",
             params,
@@ -1522,7 +1495,7 @@ def semester_keys(db: Db, scope: Scope | None = None) -> list[str]:
     scope_sql, params = (scope or Scope.everything()).sql("office", "community_id")
     keys = [
         r[0]
-        for r in _conn(db).execute(
+        for r in conn_of(db).execute(
             f"SELECT DISTINCT semester FROM exemptions WHERE deleted = 0 AND {scope_sql}", params
         )
     ]
@@ -1546,16 +1519,12 @@ TOP = "\U0010ffff"
 _TAIL = re.compile(r"^[0-9]+X?$")
 
 
-def _unit_name(column: str) -> str:
-    return f"(SELECT name FROM org_units WHERE id = {column})"
-
-
 SCHOOL_LIST = (
     Column("code", "学校代码", "t.code"),
     Column("name", "学校名称", "t.name"),
     Column("stage", "学段", "t.stage", sortable=False),
     Column("boarding", "寄宿制", "t.boarding", sortable=False),
-    Column("community", "社区", _unit_name("t.community_id"), sortable=False),
+    Column("community", "社区", unit_name_sql("t.community_id"), sortable=False),
     Column(
         "students",
         "在校学生",

@@ -25,8 +25,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-import sqlite_utils
-
 from desktop.domain.choices import PROCEDURE_TYPES, UNCHECKED_REASON
 from desktop.domain.errors import Problem
 from desktop.domain.kangjian import (
@@ -50,28 +48,9 @@ from desktop.domain.kangjian import (
 )
 from desktop.domain.periods import Period
 from desktop.domain.rates import rate
+from desktop.store.common import Db, conn_of, rows_in, short_id
 from desktop.store.orgs import OrgTree, Scope
 from desktop.store.tables import NumberedRows, TableSpec, register
-
-Db = sqlite_utils.Database | sqlite3.Connection
-CHUNK = 500  # ids per IN (...) list
-
-
-def _conn(db: Db) -> sqlite3.Connection:
-    return db.conn if isinstance(db, sqlite_utils.Database) else db
-
-
-def _rows_in(
-    conn: sqlite3.Connection, sql: str, keys: Iterable[Any], before: Sequence[Any] = ()
-) -> list[tuple[Any, ...]]:
-    """Run ``sql`` (with ``{marks}`` for an IN list, after the parameters ``before``) over the
-    distinct non-empty ``keys``, in chunks."""
-    distinct = list(dict.fromkeys(k for k in keys if k))
-    found: list[tuple[Any, ...]] = []
-    for i in range(0, len(distinct), CHUNK):
-        part = distinct[i : i + CHUNK]
-        found.extend(conn.execute(sql.format(marks=",".join("?" * len(part))), [*before, *part]))
-    return found
 
 
 def _unit_names(conn: sqlite3.Connection) -> dict[str, str]:
@@ -82,10 +61,6 @@ def _at(problems: Iterable[Problem], row: int | None) -> list[Problem]:
     return [replace(p, row=row) for p in problems]
 
 
-def _short(record_id: str) -> str:
-    return f"{record_id[:8]}…"
-
-
 # -- rules across records (TableSpec.check_db) ---------------------------------------------------
 
 
@@ -93,7 +68,7 @@ def check_women(conn: sqlite3.Connection, rows: NumberedRows) -> list[Problem]:
     """A roster entry is a person of the same community with a woman's ID, once."""
     persons = {
         r[0]: r
-        for r in _rows_in(
+        for r in rows_in(
             conn,
             "SELECT id, community_id, sex, id_number, deleted, name FROM persons"
             " WHERE id IN ({marks})",
@@ -101,7 +76,7 @@ def check_women(conn: sqlite3.Connection, rows: NumberedRows) -> list[Problem]:
         )
     }
     existing: dict[str, list[tuple[Any, ...]]] = {}
-    for r in _rows_in(
+    for r in rows_in(
         conn,
         "SELECT person_id, id, community_id, entered_on FROM women"
         " WHERE deleted = 0 AND person_id IN ({marks})",
@@ -133,7 +108,7 @@ def check_women(conn: sqlite3.Connection, rows: NumberedRows) -> list[Problem]:
                 Problem(
                     "身份证号",
                     f"{name}已在名册中（{names.get(other[2], '')}，{other[3]} 登记，"
-                    f"记录号 {_short(other[1])}），不能重复登记；请修改原记录",
+                    f"记录号 {short_id(other[1])}），不能重复登记；请修改原记录",
                     row,
                 )
             )
@@ -157,7 +132,7 @@ class _CampaignFacts:
 
 def _campaigns_by_id(conn: sqlite3.Connection, ids: Iterable[Any]) -> dict[str, _CampaignFacts]:
     found: dict[str, _CampaignFacts] = {}
-    for cid, office, name, start, end, communities, deleted in _rows_in(
+    for cid, office, name, start, end, communities, deleted in rows_in(
         conn,
         "SELECT id, office, name, start_date, end_date, communities, deleted FROM campaigns"
         " WHERE id IN ({marks})",
@@ -222,7 +197,7 @@ def check_checks(conn: sqlite3.Connection, rows: NumberedRows) -> list[Problem]:
     campaigns = _campaigns_by_id(conn, (rec.get("campaign_id") for _, rec in rows))
     women = {
         r[0]: r
-        for r in _rows_in(
+        for r in rows_in(
             conn,
             "SELECT id, community_id, deleted FROM women WHERE id IN ({marks})",
             (rec.get("woman_id") for _, rec in rows),
@@ -236,7 +211,7 @@ def check_checks(conn: sqlite3.Connection, rows: NumberedRows) -> list[Problem]:
     ]
     stored = {
         r[0]: r
-        for r in _rows_in(
+        for r in rows_in(
             conn, "SELECT id, woman_id, community_id FROM checks WHERE id IN ({marks})", moved
         )
     }
@@ -245,7 +220,7 @@ def check_checks(conn: sqlite3.Connection, rows: NumberedRows) -> list[Problem]:
         by_campaign.setdefault(str(rec.get("campaign_id")), []).append(rec.get("woman_id"))
     existing: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
     for campaign_id, woman_ids in by_campaign.items():
-        for r in _rows_in(
+        for r in rows_in(
             conn,
             "SELECT campaign_id, woman_id, id, checked, check_date, unchecked_reason FROM checks"
             " WHERE deleted = 0 AND campaign_id = ? AND woman_id IN ({marks})",
@@ -295,7 +270,7 @@ def check_checks(conn: sqlite3.Connection, rows: NumberedRows) -> list[Problem]:
                 Problem(
                     "身份证号",
                     f"{names.woman(key[1])}在「{campaign.name}」已有检查记录"
-                    f"（{_check_text(*other[3:6])}，记录号 {_short(other[2])}），"
+                    f"（{_check_text(*other[3:6])}，记录号 {short_id(other[2])}），"
                     "每人每次活动只能有一条；请修改原记录",
                     row,
                 )
@@ -323,7 +298,7 @@ def check_campaigns(conn: sqlite3.Connection, rows: NumberedRows) -> list[Proble
         scope = campaign_scope(rec.get("communities"))
         if scope:
             found = dict(
-                _rows_in(
+                rows_in(
                     conn,
                     "SELECT c.id, o.code FROM org_units AS c JOIN org_units AS o"
                     " ON o.id = c.parent_id WHERE c.level = 'community' AND c.id IN ({marks})",
@@ -342,7 +317,7 @@ def check_campaigns(conn: sqlite3.Connection, rows: NumberedRows) -> list[Proble
                 Problem(
                     "活动名称",
                     f"本办事处已有活动「{name}」（{same[1]} 至 {same[2]}，"
-                    f"记录号 {_short(same[0])}），请改名或修改原活动",
+                    f"记录号 {short_id(same[0])}），请改名或修改原活动",
                     row,
                 )
             )
@@ -409,7 +384,7 @@ def check_totals(conn: sqlite3.Connection, rows: NumberedRows) -> list[Problem]:
                 Problem(
                     "社区",
                     f"{community}在「{campaign.name}」已有汇总数（应检 {same[1]}，实检 {same[2]}，"
-                    f"记录号 {_short(same[0])}），请修改原记录",
+                    f"记录号 {short_id(same[0])}），请修改原记录",
                     row,
                 )
             )
@@ -424,7 +399,7 @@ def check_screenings(conn: sqlite3.Connection, rows: NumberedRows) -> list[Probl
     written beside the link is hers."""
     women = {
         r[0]: r[1:]
-        for r in _rows_in(
+        for r in rows_in(
             conn,
             "SELECT w.id, w.community_id, t.id_number FROM women AS w"
             " JOIN persons AS t ON t.id = w.person_id WHERE w.deleted = 0 AND w.id IN ({marks})",
@@ -446,7 +421,7 @@ def check_screenings(conn: sqlite3.Connection, rows: NumberedRows) -> list[Probl
 
 def check_procedures(conn: sqlite3.Connection, rows: NumberedRows) -> list[Problem]:
     persons = dict(
-        _rows_in(
+        rows_in(
             conn,
             "SELECT id, deleted FROM persons WHERE id IN ({marks})",
             (rec.get("person_id") for _, rec in rows),
@@ -589,7 +564,7 @@ def list_campaigns(
         sql += " AND start_date <= ? AND end_date >= ?"
         params = [*params, period.end.isoformat(), period.start.isoformat()]
     sql += " ORDER BY start_date DESC, name, office"
-    return [_campaign(r) for r in _conn(db).execute(sql, params)]
+    return [_campaign(r) for r in conn_of(db).execute(sql, params)]
 
 
 def campaign_keys(
@@ -615,7 +590,7 @@ def resolve_campaigns(db: Db, ref: CampaignRef, scope: Scope | None = None) -> l
             return []
         sql = base + f" AND id IN ({','.join('?' * len(ids))})"
         params = [*params, *ids]
-    found = [_campaign(r) for r in _conn(db).execute(sql, params)]
+    found = [_campaign(r) for r in conn_of(db).execute(sql, params)]
     return sorted(found, key=lambda c: (c.start_date, c.name, c.office))
 
 
@@ -638,7 +613,7 @@ def check_record(
 ) -> dict[str, Any]:
     """The values of a new check record for the door, with ``community_id`` (the woman's) and
     ``record_date`` (the check date, or the campaign's last day when not checked) filled in."""
-    conn = _conn(db)
+    conn = conn_of(db)
     end = conn.execute("SELECT end_date FROM campaigns WHERE id = ?", [campaign_id]).fetchone()
     woman = conn.execute("SELECT community_id FROM women WHERE id = ?", [woman_id]).fetchone()
     return {
@@ -827,7 +802,7 @@ def campaign_progress(
     day, 实检 = eligible women with a record marked checked, the recorded reasons of the others,
     and the keyed totals beside them. One SQL aggregate per office's campaign."""
     scope = scope or Scope.everything()
-    conn = _conn(db)
+    conn = conn_of(db)
     tree = _tree(db)
     order = _office_order(tree)
     rows: list[ProgressRow] = []
@@ -908,7 +883,7 @@ def unchecked_list(
     """应检未检名单: eligible women without a checked record, with their reason if recorded,
     ordered by community and pinyin."""
     scope = scope or Scope.everything()
-    conn = _conn(db)
+    conn = conn_of(db)
     names = _unit_names(conn)
     order = _community_order(_tree(db))
     found: list[UncheckedWoman] = []
@@ -962,7 +937,7 @@ def four_procedures(db: Db, period: Period, scope: Scope | None = None) -> FourP
     where, params = _period_where("procedure_date", period, scope or Scope.everything())
     counts = {
         kind: n
-        for kind, n in _conn(db).execute(
+        for kind, n in conn_of(db).execute(
             f"SELECT procedure_type, count(*) FROM procedures WHERE {where}"
             " GROUP BY procedure_type",
             params,
@@ -985,7 +960,7 @@ def screening_counts(db: Db, period: Period, scope: Scope | None = None) -> Scre
     where, params = _period_where("screen_date", period, scope or Scope.everything())
     who = "id_number"
     row = (
-        _conn(db)
+        conn_of(db)
         .execute(
             f"SELECT count(DISTINCT {who}),"
             f" count(DISTINCT CASE WHEN disease_found = 1 THEN {who} END),"
@@ -1002,7 +977,7 @@ def newlywed_count(db: Db, period: Period, scope: Scope | None = None) -> int:
     """新婚夫妇 (couples) registered as married in the period."""
     where, params = _period_where("marriage_date", period, scope or Scope.everything())
     return int(
-        _conn(db).execute(f"SELECT count(*) FROM newlyweds WHERE {where}", params).fetchone()[0]
+        conn_of(db).execute(f"SELECT count(*) FROM newlyweds WHERE {where}", params).fetchone()[0]
     )
 
 
@@ -1025,7 +1000,7 @@ def floating_service_totals(db: Db, period: Period, scope: Scope | None = None) 
     """Services to the floating population in the period, summed per kind."""
     where, params = _period_where("service_date", period, scope or Scope.everything())
     found = dict.fromkeys(FLOATING_SERVICES.keys(), 0)
-    for kind, total in _conn(db).execute(
+    for kind, total in conn_of(db).execute(
         f"SELECT kind, sum(quantity) FROM floating_services WHERE {where} GROUP BY kind", params
     ):
         found[kind] = int(total)

@@ -96,7 +96,6 @@ Writing (each raises ``ValidationError`` naming fields and rows, ``AccessDenied`
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -143,6 +142,15 @@ from desktop.domain.subsidy import eligibility as domain_eligibility
 from desktop.domain.uuid7 import uuid7
 from desktop.store import audit
 from desktop.store.audit import now_iso
+from desktop.store.common import (
+    Db,
+    conn_of,
+    json_list,
+    office_names,
+    rows_in,
+    short_id,
+    unit_name_sql,
+)
 from desktop.store.db import transaction
 from desktop.store.errors import AccessDenied, Cancelled
 from desktop.store.orgs import OrgTree, Scope
@@ -200,42 +208,14 @@ __all__ = [
     "suspend_qualification",
 ]
 
-Db = sqlite_utils.Database | sqlite3.Connection
-CHUNK = 500  # ids per IN (...) list
 DISTRICT = "DISTRICT"
 WRITE_BATCH = 5000  # rows per executemany of the batch commit
 TOP = "\U0010ffff"
-_json_list = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
 BATCH_PREFIX = {"reward": "JL", "special": "TF", "condolence": "WW"}
-
-
-def _conn(db: Db) -> sqlite3.Connection:
-    return db.conn if isinstance(db, sqlite_utils.Database) else db
-
-
-def _rows_in(
-    conn: sqlite3.Connection, sql: str, keys: Iterable[Any], before: Sequence[Any] = ()
-) -> list[tuple[Any, ...]]:
-    """Run ``sql`` (``{marks}`` for an IN list, after the parameters ``before``) over the distinct
-    non-empty ``keys``, in chunks."""
-    distinct = list(dict.fromkeys(k for k in keys if k))
-    found: list[tuple[Any, ...]] = []
-    for i in range(0, len(distinct), CHUNK):
-        part = distinct[i : i + CHUNK]
-        found.extend(conn.execute(sql.format(marks=",".join("?" * len(part))), [*before, *part]))
-    return found
-
-
-def _short(record_id: Any) -> str:
-    return f"{str(record_id)[:8]}…"
 
 
 def _iso(day: date | str) -> str:
     return day.isoformat() if isinstance(day, date) else str(day)[:10]
-
-
-def _office_names(conn: sqlite3.Connection) -> dict[str, str]:
-    return dict(conn.execute("SELECT code, name FROM org_units WHERE level = 'office'").fetchall())
 
 
 # -- programmes and standards ---------------------------------------------------------------------
@@ -263,7 +243,7 @@ _LEVEL_ORDER = {k: i for i, k in enumerate(SUBSIDY_LEVELS.keys())}
 
 def list_programmes(db: Db) -> list[Programme]:
     """Live programmes: national first, then province, city, county; by code within a level."""
-    rows = _conn(db).execute(
+    rows = conn_of(db).execute(
         "SELECT id, code, name, level, kind FROM subsidy_programmes WHERE deleted = 0"
     )
     found = [Programme(*r) for r in rows]
@@ -299,7 +279,7 @@ def load_standards(
     if programme_id is not None:
         where.append("programme_id = ?")
         params.append(programme_id)
-    cur = _conn(db).execute(
+    cur = conn_of(db).execute(
         f"SELECT {_STANDARD_COLUMNS} FROM subsidy_standards WHERE {' AND '.join(where)}"
         " ORDER BY programme_id, coalesce(category, ''), coalesce(hukou, ''), effective_from",
         params,
@@ -415,7 +395,7 @@ def add_standard(
         "effective_to": effective_to,
         "note": note,
     }
-    problems = validate_standard(record) or check_standards(_conn(door.db), [(None, record)])
+    problems = validate_standard(record) or check_standards(conn_of(door.db), [(None, record)])
     if problems:
         raise ValidationError(problems)
     return _audited_insert(door, "subsidy_standards", record, "standard_add")
@@ -475,7 +455,7 @@ class _Persons:
     def __init__(self, conn: sqlite3.Connection, ids: Iterable[Any]):
         self.rows = {
             r[0]: r
-            for r in _rows_in(
+            for r in rows_in(
                 conn,
                 "SELECT id, name, id_number, sex, birth_date, hukou, community_id, deleted, office"
                 " FROM persons WHERE id IN ({marks})",
@@ -494,7 +474,7 @@ def _facts(conn: sqlite3.Connection, person_ids: Iterable[Any]) -> dict[str, Fac
     """Eligibility facts of persons: their own, their spouse's and their registered children."""
     ids = list(dict.fromkeys(p for p in person_ids if p))
     persons = _Persons(conn, ids)
-    memberships = _rows_in(
+    memberships = rows_in(
         conn,
         "SELECT person_id, household_id FROM household_members"
         " WHERE deleted = 0 AND left_on IS NULL AND person_id IN ({marks})",
@@ -502,7 +482,7 @@ def _facts(conn: sqlite3.Connection, person_ids: Iterable[Any]) -> dict[str, Fac
     )
     household_of = {p: h for p, h in memberships}
     members: dict[str, list[tuple[Any, ...]]] = {}
-    for row in _rows_in(
+    for row in rows_in(
         conn,
         "SELECT m.household_id, m.person_id, m.relation, p.sex, p.birth_date, h.head_person_id,"
         " h.hukou FROM household_members AS m JOIN persons AS p ON p.id = m.person_id"
@@ -547,7 +527,7 @@ def eligibility(
 ) -> list[EligibilityProblem]:
     """DOMAIN.md's eligibility facts for one person (see ``domain.subsidy.eligibility``): each
     problem has ``severity`` 'refuse' (the qualification is refused by the door) or 'warn'."""
-    facts = _facts(_conn(db), [person_id]).get(person_id)
+    facts = _facts(conn_of(db), [person_id]).get(person_id)
     if facts is None:
         return [EligibilityProblem("人员", "人员不存在", None, "refuse")]
     return domain_eligibility(programme_code, category, facts, on_day)
@@ -571,7 +551,7 @@ def household_values(
     """The values of a new household for ``door.insert('households', …)``: the community and
     office are the head's (unless given), the hukou the head's when not given."""
     head = (
-        _conn(db)
+        conn_of(db)
         .execute("SELECT community_id, office, hukou FROM persons WHERE id = ?", [head_person_id])
         .fetchone()
     )
@@ -598,7 +578,7 @@ def member_values(
 ) -> dict[str, Any]:
     """The values of a household member for ``door.insert('household_members', …)``."""
     row = (
-        _conn(db)
+        conn_of(db)
         .execute("SELECT community_id, office FROM households WHERE id = ?", [household_id])
         .fetchone()
     )
@@ -618,7 +598,7 @@ def check_households(conn: sqlite3.Connection, rows: NumberedRows) -> list[Probl
     persons = _Persons(conn, (rec.get("head_person_id") for _, rec in rows))
     heads = {
         r[0]: r
-        for r in _rows_in(
+        for r in rows_in(
             conn,
             "SELECT head_person_id, id, address FROM households"
             " WHERE deleted = 0 AND head_person_id IN ({marks})",
@@ -640,7 +620,7 @@ def check_households(conn: sqlite3.Connection, rows: NumberedRows) -> list[Probl
             problems.append(
                 Problem(
                     "户主",
-                    f"{persons.who(head_id)}已是另一户的户主（记录号 {_short(other[1])}）",
+                    f"{persons.who(head_id)}已是另一户的户主（记录号 {short_id(other[1])}）",
                     row,
                 )
             )
@@ -655,7 +635,7 @@ def check_members(conn: sqlite3.Connection, rows: NumberedRows) -> list[Problem]
     member 户主 is the household's head."""
     households = {
         r[0]: r
-        for r in _rows_in(
+        for r in rows_in(
             conn,
             "SELECT id, head_person_id, community_id, deleted FROM households WHERE id IN ({marks})",
             (rec.get("household_id") for _, rec in rows),
@@ -664,7 +644,7 @@ def check_members(conn: sqlite3.Connection, rows: NumberedRows) -> list[Problem]
     persons = _Persons(conn, (rec.get("person_id") for _, rec in rows))
     current = {
         r[0]: r
-        for r in _rows_in(
+        for r in rows_in(
             conn,
             "SELECT person_id, household_id, id FROM household_members"
             " WHERE deleted = 0 AND left_on IS NULL AND person_id IN ({marks})",
@@ -728,7 +708,7 @@ def qualification_values(
     """The values of a qualification for ``door.insert('qualifications', …)``: community and
     office from the person, the household the person lives in, ``start_on`` 1 January of the year
     (or ``status_on``) and ``status_on`` today when not given."""
-    conn = _conn(db)
+    conn = conn_of(db)
     person = conn.execute(
         "SELECT community_id, office FROM persons WHERE id = ?", [person_id]
     ).fetchone()
@@ -773,7 +753,7 @@ def check_qualifications(conn: sqlite3.Connection, rows: NumberedRows) -> list[P
     programmes = _programmes_by_id(conn)
     persons = _Persons(conn, (rec.get("person_id") for _, rec in rows))
     existing: dict[tuple[Any, Any, Any], Any] = {}
-    for pid, prog, year, qid in _rows_in(
+    for pid, prog, year, qid in rows_in(
         conn,
         "SELECT person_id, programme_id, year, id FROM qualifications"
         " WHERE deleted = 0 AND person_id IN ({marks})",
@@ -806,7 +786,7 @@ def check_qualifications(conn: sqlite3.Connection, rows: NumberedRows) -> list[P
                 Problem(
                     "年度",
                     f"{persons.who(person_id)}{rec.get('year')}年度的{programme.name}资格已登记"
-                    f"（记录号 {_short(other)}），每人每项目每年一条",
+                    f"（记录号 {short_id(other)}），每人每项目每年一条",
                     row,
                 )
             )
@@ -832,7 +812,7 @@ def _to_confirm(
 ) -> tuple[list[str], list[tuple[Any, ...]]]:
     """What :func:`confirm_year` would do: the ids of ``year``'s unconfirmed 新增 / 续发 rows, and
     the rows of ``year - 1`` still in force with no row for ``year`` (each becomes a 续发)."""
-    conn = _conn(db)
+    conn = conn_of(db)
     scope_sql, scope_params = scope.sql("q.office", "q.community_id")
     wanted = set(person_ids) if person_ids is not None else None
     this_year = {
@@ -986,7 +966,7 @@ class _Paid:
 def _paid_to(conn: sqlite3.Connection, person_ids: Iterable[Any]) -> list[_Paid]:
     return [
         _Paid(*r)
-        for r in _rows_in(
+        for r in rows_in(
             conn,
             "SELECT id, person_id, programme_id, covered_start, covered_end, pay_date, office,"
             " batch_id, status, account_type, account_no FROM payments"
@@ -998,7 +978,7 @@ def _paid_to(conn: sqlite3.Connection, person_ids: Iterable[Any]) -> list[_Paid]
 
 def _batch_numbers(conn: sqlite3.Connection, ids: Iterable[Any]) -> dict[str, str]:
     return dict(
-        _rows_in(conn, "SELECT id, batch_no FROM payment_batches WHERE id IN ({marks})", ids)
+        rows_in(conn, "SELECT id, batch_no FROM payment_batches WHERE id IN ({marks})", ids)
     )
 
 
@@ -1009,7 +989,7 @@ def _describe(paid: _Paid, numbers: Mapping[str, str], offices: Mapping[str, str
     status = "，已失败退回，请在原记录上补发" if paid.status == "returned" else ""
     return (
         f"{batch}，{paid.pay_date} 发放，发放期间 {paid.covered_start} 至 {paid.covered_end}，"
-        f"{office}，记录号 {_short(paid.id)}{status}"
+        f"{office}，记录号 {short_id(paid.id)}{status}"
     )
 
 
@@ -1080,7 +1060,7 @@ def _guard(
         twins: dict[Any, list[Any]] = {}
         for state, wanted in ((1, live_numbers), (0, deleted_numbers)):
             if wanted:
-                for pid, number in conn.execute(_TWINS, [state, _json_list(sorted(wanted))]):
+                for pid, number in conn.execute(_TWINS, [state, json_list(sorted(wanted))]):
                     twins.setdefault(number, []).append(pid)
         extra = [
             (n, pid, *payload[n][2:])
@@ -1123,7 +1103,7 @@ def check_payments(conn: sqlite3.Connection, rows: NumberedRows) -> list[Problem
     offices: Mapping[str, str] = {}
     if clashes:
         numbers = _batch_numbers(conn, (p.batch_id for p in clashes.values()))
-        offices = _office_names(conn)
+        offices = office_names(conn)
     problems: list[Problem] = []
     seen: dict[tuple[Any, Any], list[tuple[int | None, str, str]]] = {}
     for n, (row, rec) in enumerate(rows):
@@ -1175,7 +1155,7 @@ def check_batches(conn: sqlite3.Connection, rows: NumberedRows) -> list[Problem]
     """A batch number once among live batches; the programme exists."""
     programmes = _programmes_by_id(conn)
     taken = dict(
-        _rows_in(
+        rows_in(
             conn,
             "SELECT batch_no, id FROM payment_batches WHERE deleted = 0 AND batch_no IN ({marks})",
             (rec.get("batch_no") for _, rec in rows),
@@ -1212,7 +1192,7 @@ def payment_values(
 ) -> dict[str, Any]:
     """The values of one payment keyed by hand for ``door.insert('payments', …)``: community and
     office from the person, the household the person lives in, the account without spaces."""
-    conn = _conn(db)
+    conn = conn_of(db)
     person = conn.execute(
         "SELECT community_id, office FROM persons WHERE id = ?", [person_id]
     ).fetchone()
@@ -1404,7 +1384,7 @@ def propose_batch(
     reason (``batch.skipped``): anyone already paid for an overlapping period (naming the
     payment), not confirmed, suspended or exited, with no paid month, or with no standard.
     A covered period lies within one calendar year."""
-    conn = _conn(db)
+    conn = conn_of(db)
     start, end = _covered(covered_start, covered_end)
     if start[:4] != end[:4]:
         raise ValidationError.single("发放期间", "一个批次的发放期间须在同一年度内")
@@ -1441,7 +1421,7 @@ def propose_batch(
     id_numbers = {c[0]: c[12] for c in candidates}
     who, already, accounts = _already(conn, programme_id, start, end, id_numbers)
     numbers = _batch_numbers(conn, (p.batch_id for p in already.values()))
-    offices = _office_names(conn)
+    offices = office_names(conn)
     judged: dict[tuple[Any, ...], tuple[list[Share], list[date]]] = {}
     for c in candidates:
         person_id, household_id, qual_id, q_status, start_on, end_on, confirmed = c[:7]
@@ -1598,11 +1578,11 @@ class BatchReview:
 def batch_review(db: Db, batch: Batch) -> BatchReview:
     """The people and categories of a proposed ``batch``, read in chunks (run it on the worker
     that proposed the batch)."""
-    conn = _conn(db)
+    conn = conn_of(db)
     people = [str(p["person_id"]) for p in batch.payments] + [s.person_id for s in batch.skipped]
     found = {
         str(pid): ReviewPerson(name or "", number or "", community or "")
-        for pid, name, number, community in _rows_in(
+        for pid, name, number, community in rows_in(
             conn,
             "SELECT p.id, p.name, p.id_number, (SELECT name FROM org_units WHERE id ="
             " p.community_id) FROM persons AS p WHERE p.id IN ({marks})",
@@ -1611,7 +1591,7 @@ def batch_review(db: Db, batch: Batch) -> BatchReview:
     }
     categories = {
         str(qid): category or ""
-        for qid, category in _rows_in(
+        for qid, category in rows_in(
             conn,
             "SELECT id, category FROM qualifications WHERE id IN ({marks})",
             sorted({str(p["qualification_id"]) for p in batch.payments if p["qualification_id"]}),
@@ -1652,7 +1632,7 @@ def headcount_identity(
     db: Db, programme_id: str, year: int, scope: Scope | None = None
 ) -> list[IdentityRow]:
     """Per category (None = a programme without categories): the identity's four counts."""
-    conn = _conn(db)
+    conn = conn_of(db)
     scope_sql, params = (scope or Scope.everything()).sql("q.office", "q.community_id")
     counts: dict[tuple[Any, Any, Any], int] = {}
     for y, status, category, count in conn.execute(
@@ -1724,7 +1704,7 @@ def period_totals(db: Db, period: Period, scope: Scope | None = None) -> list[Pr
     """Per programme (every live programme, zeros included): distinct people and households
     paid, payments, cash, goods, total — of the payments dated in ``period``."""
     sql, params = _totals_sql(period, scope, False)
-    found = {r[0]: r[1:] for r in _conn(db).execute(sql, params)}
+    found = {r[0]: r[1:] for r in conn_of(db).execute(sql, params)}
     return [
         ProgrammeTotals(p.code, p.name, *found.get(p.id, (0, 0, 0, 0, 0)))
         for p in list_programmes(db)
@@ -1737,7 +1717,7 @@ def office_totals(db: Db, period: Period, scope: Scope | None = None) -> list[Of
     programmes = list_programmes(db)
     order = {p.id: i for i, p in enumerate(programmes)}
     by_id = {p.id: p for p in programmes}
-    rows = sorted(_conn(db).execute(sql, params), key=lambda r: (r[0], order.get(r[1], 99)))
+    rows = sorted(conn_of(db).execute(sql, params), key=lambda r: (r[0], order.get(r[1], 99)))
     return [
         OfficeTotals(by_id[r[1]].code, by_id[r[1]].name, r[2], r[3], r[4], r[5], r[6], office=r[0])
         for r in rows
@@ -1755,7 +1735,7 @@ def confirmed_counts(db: Db, period: Period, scope: Scope | None = None) -> dict
         if p.per_household:
             continue
         found[p.code] = int(
-            _conn(db)
+            conn_of(db)
             .execute(
                 "SELECT count(DISTINCT person_id) FROM qualifications WHERE deleted = 0"
                 " AND programme_id = ? AND year = ?"
@@ -1858,10 +1838,6 @@ def _person(column: str, expr: str) -> str:
     return f"(SELECT {expr} FROM persons AS p WHERE p.id = {column})"
 
 
-def _unit_name(column: str) -> str:
-    return f"(SELECT name FROM org_units WHERE id = {column})"
-
-
 def _person_columns(column: str) -> tuple[Column, ...]:
     return (
         Column("name", "姓名", _person(column, "p.name"), sortable=False),
@@ -1913,7 +1889,7 @@ HOUSEHOLD_LIST = (
     Column(
         "phone", "联系电话", _person("t.head_person_id", _mask_phone_sql("p.phone")), sortable=False
     ),
-    Column("community", "社区", _unit_name("t.community_id"), sortable=False),
+    Column("community", "社区", unit_name_sql("t.community_id"), sortable=False),
     Column("address", "住址", "t.address", sortable=False),
     Column("hukou", "户籍类型", "t.hukou", sortable=False),
     Column("poor", "贫困计生户", "t.poor", sortable=False),
@@ -2007,7 +1983,7 @@ QUALIFICATION_LIST = (
     Column("confirmed_on", "确认日期", "t.confirmed_on", sortable=False),
     Column("posted_from", "公示开始", "t.posted_from", sortable=False),
     Column("posted_to", "公示结束", "t.posted_to", sortable=False),
-    Column("community", "社区", _unit_name("t.community_id"), sortable=False),
+    Column("community", "社区", unit_name_sql("t.community_id"), sortable=False),
     Column("office", "办事处", "t.office", sortable=False),
     Column("id", "", "t.id", sortable=False),
     Column("person_id", "", "t.person_id", sortable=False),
@@ -2096,7 +2072,7 @@ PAYMENT_LIST = (
     Column("return_reason", "退回原因", "t.return_reason", sortable=False),
     Column("returned_on", "退回日期", "t.returned_on", sortable=False),
     Column("repaid_on", "补发日期", "t.repaid_on", sortable=False),
-    Column("community", "社区", _unit_name("t.community_id"), sortable=False),
+    Column("community", "社区", unit_name_sql("t.community_id"), sortable=False),
     Column("office", "办事处", "t.office", sortable=False),
     Column("id", "", "t.id", sortable=False),
     Column("person_id", "", "t.person_id", sortable=False),
