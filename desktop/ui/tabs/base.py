@@ -9,7 +9,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop.ui.context import AppContext
 
@@ -59,6 +67,41 @@ class ProgrammeTab(Tab):
     PAGE_IMPORT: dict[int, str] = {}
     DEFAULT_IMPORT = ""
     pages: QTabWidget
+
+    def lay_out(
+        self,
+        title: str,
+        first: QWidget,
+        labels: list[str],
+        import_tip: str,
+        above_pages: QWidget | None = None,
+    ) -> None:
+        """The tab's frame: the heading with 导入… beside it, ``above_pages`` (a totals strip),
+        and ``self.pages`` — ``first`` built now under ``labels[0]``, stand-ins for the rest
+        (built on first show). The tab is ready once ``first`` has painted."""
+        self.import_button = QPushButton(self.tr("导入…"))
+        self.import_button.setToolTip(import_tip)
+        self.import_button.clicked.connect(lambda: self.open_import())
+        self.pages = QTabWidget()
+        self.pages.setDocumentMode(True)
+        self.pages.addTab(first, labels[0])
+        for label in labels[1:]:
+            self.pages.addTab(QWidget(), label)
+        self.pages.currentChanged.connect(self._build)
+        top = QHBoxLayout()
+        top.setSpacing(8)
+        top.addWidget(heading(title))
+        top.addStretch(1)
+        top.addWidget(self.import_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 14, 16, 12)
+        layout.setSpacing(6)
+        layout.addLayout(top)
+        if above_pages is not None:
+            layout.addWidget(above_pages)
+        layout.addWidget(self.pages, 1)
+        view = getattr(first, "view", None)
+        PaintWatcher(view.viewport() if view is not None else first, self.mark_ready)
 
     def show_page(self, index: int) -> QWidget:
         page = self._build(index)

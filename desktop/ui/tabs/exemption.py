@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QWidget
 
 from desktop.ui.context import AppContext
 from desktop.ui.exemption.batch import BatchPage
@@ -18,7 +18,7 @@ from desktop.ui.exemption.records import RecordsPage
 from desktop.ui.exemption.schools import SchoolsPage
 from desktop.ui.exemption.standards import StandardsPage
 from desktop.ui.exemption.students import StudentsPage
-from desktop.ui.tabs.base import PaintWatcher, ProgrammeTab, heading
+from desktop.ui.tabs.base import ProgrammeTab
 
 if TYPE_CHECKING:
     pass
@@ -56,33 +56,18 @@ class ExemptionTab(ProgrammeTab):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(ctx, parent)
         self.schools = SchoolsPage(ctx)
-        self.import_button = QPushButton(self.tr("导入…"))
-        self.import_button.setToolTip(self.tr("从 Excel / CSV 导入学校、学生名册或资助记录"))
-        self.import_button.clicked.connect(lambda: self.open_import())
-
-        self.pages = QTabWidget()
-        self.pages.setDocumentMode(True)
-        self.pages.addTab(self.schools, self.tr("学校"))
-        for label in (
-            self.tr("学生"),
-            self.tr("学期发放"),
-            self.tr("减免记录"),
-            self.tr("补助标准"),
-        ):
-            self.pages.addTab(QWidget(), label)
-        self.pages.currentChanged.connect(self._build)
-
-        top = QHBoxLayout()
-        top.setSpacing(8)
-        top.addWidget(heading(self.tr("两免一补")))
-        top.addStretch(1)
-        top.addWidget(self.import_button)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(16, 14, 16, 12)
-        layout.setSpacing(6)
-        layout.addLayout(top)
-        layout.addWidget(self.pages, 1)
-        PaintWatcher(self.schools.view.viewport(), self.mark_ready)
+        self.lay_out(
+            self.tr("两免一补"),
+            self.schools,
+            [
+                self.tr("学校"),
+                self.tr("学生"),
+                self.tr("学期发放"),
+                self.tr("减免记录"),
+                self.tr("补助标准"),
+            ],
+            self.tr("从 Excel / CSV 导入学校、学生名册或资助记录"),
+        )
 
     # -- pages ------------------------------------------------------------------------------
 

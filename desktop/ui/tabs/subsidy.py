@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QWidget
 
 from desktop.ui.context import AppContext
 from desktop.ui.subsidy.batch import BatchPage
@@ -21,7 +21,7 @@ from desktop.ui.subsidy.payments import PaymentsPage
 from desktop.ui.subsidy.qualifications import QualificationsPage
 from desktop.ui.subsidy.standards import StandardsPage
 from desktop.ui.subsidy.totals import TotalsPanel
-from desktop.ui.tabs.base import PaintWatcher, ProgrammeTab, heading
+from desktop.ui.tabs.base import ProgrammeTab
 
 if TYPE_CHECKING:
     pass
@@ -58,34 +58,19 @@ class SubsidyTab(ProgrammeTab):
         super().__init__(ctx, parent)
         self.totals = TotalsPanel(ctx)
         self.households = HouseholdsPage(ctx)
-        self.import_button = QPushButton(self.tr("导入…"))
-        self.import_button.setToolTip(self.tr("从 Excel / CSV 导入家庭、资格或发放记录"))
-        self.import_button.clicked.connect(lambda: self.open_import())
-
-        self.pages = QTabWidget()
-        self.pages.setDocumentMode(True)
-        self.pages.addTab(self.households, self.tr("户籍与家庭"))
-        for label in (
-            self.tr("资格"),
-            self.tr("发放批次"),
-            self.tr("发放记录"),
-            self.tr("帮扶标准"),
-        ):
-            self.pages.addTab(QWidget(), label)
-        self.pages.currentChanged.connect(self._build)
-
-        top = QHBoxLayout()
-        top.setSpacing(8)
-        top.addWidget(heading(self.tr("帮扶发放")))
-        top.addStretch(1)
-        top.addWidget(self.import_button)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(16, 14, 16, 12)
-        layout.setSpacing(6)
-        layout.addLayout(top)
-        layout.addWidget(self.totals)
-        layout.addWidget(self.pages, 1)
-        PaintWatcher(self.households.view.viewport(), self.mark_ready)
+        self.lay_out(
+            self.tr("帮扶发放"),
+            self.households,
+            [
+                self.tr("户籍与家庭"),
+                self.tr("资格"),
+                self.tr("发放批次"),
+                self.tr("发放记录"),
+                self.tr("帮扶标准"),
+            ],
+            self.tr("从 Excel / CSV 导入家庭、资格或发放记录"),
+            above_pages=self.totals,
+        )
 
     # -- pages ------------------------------------------------------------------------------
 
