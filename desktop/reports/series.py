@@ -14,8 +14,8 @@ chart                    axis       what is counted
 =======================  =========  ====================================================================
 ``kangjian_rate``        quarter    康检率 (%) of the campaigns ending in the quarter: 实检 / 应检 of
                                     ``campaign_progress`` (records, or keyed totals where an office keeps
-                                    no roster); target ``indicator_targets`` 'kangjian_rate' of the year,
-                                    else :data:`DEFAULT_KANGJIAN_TARGET` (95.00%, a floor)
+                                    no roster); target ``indicator_targets`` 'check_rate' of the year
+                                    (the same row the report's indicator table reads), if set
 ``procedures``           quarter    四术 by group (上环 / 结扎 / 人流 / 引产), procedure records by date
 ``payments_amount``      quarter    payments by programme: cash + goods value in 万元, by pay date;
 ``payments_people``                 people paid (distinct persons); a returned payment ('returned')
@@ -47,7 +47,7 @@ from desktop.domain.kangjian import birth_window
 from desktop.domain.money import FEN_PER_WAN
 from desktop.domain.periods import Period
 from desktop.domain.rates import PERCENT, rate
-from desktop.reports.indicators import DEFINITIONS
+from desktop.reports.indicators import CHECK_RATE, DEFINITIONS
 from desktop.store.kangjian import ZERO, Campaign, ProgressRow, Totals, list_campaigns
 from desktop.store.orgs import OrgTree, Scope
 
@@ -59,8 +59,6 @@ Table = dict[tuple[str, str, str], Components]
 
 DISTRICT = "*"  # the unit "the whole scope" (全区) in a list of units
 ALL = "*"  # the category "every category, people counted once"
-DEFAULT_KANGJIAN_TARGET = Decimal("95.00")
-"""康检率 target (%, a floor) when ``indicator_targets`` has no 'kangjian_rate' for the year."""
 
 STYLES = ("line", "stacked", "grouped")
 
@@ -301,15 +299,14 @@ def fetch_kangjian(conn: sqlite3.Connection, ps: Sequence[Period], scope: Scope)
             )
             reported = row.reported
             _add(table, (c.office, quarter, ""), (reported.checked, reported.eligible))
-    targets = {}
-    found = dict(
-        conn.execute(
-            "SELECT year, target FROM indicator_targets WHERE indicator = 'kangjian_rate'"
-        ).fetchall()
-    )
-    for p in ps:
-        target = found.get(p.end.year)
-        targets[p.key] = (Decimal(target) if target else DEFAULT_KANGJIAN_TARGET, ">=")
+    found = {
+        int(year): (Decimal(target), comparator)
+        for year, target, comparator in conn.execute(
+            "SELECT year, target, comparator FROM indicator_targets WHERE indicator = ?",
+            [CHECK_RATE],
+        )
+    }
+    targets = {p.key: found[p.end.year] for p in ps if p.end.year in found}
     return Fetched(table, targets=targets)
 
 
@@ -879,7 +876,6 @@ __all__ = [
     "CHARTS",
     "Chart",
     "ChartSpec",
-    "DEFAULT_KANGJIAN_TARGET",
     "DISTRICT",
     "Dataset",
     "FETCHES",

@@ -63,7 +63,7 @@ from desktop.domain.errors import ValidationError
 from desktop.domain.kangjian import roll_up
 from desktop.domain.periods import Period
 from desktop.domain.rates import PERCENT, margin, rate
-from desktop.reports.indicators import Indicator, compute_indicators
+from desktop.reports.indicators import CHECK_RATE, Indicator, compute_indicators
 from desktop.store import exemption, kangjian
 from desktop.store.orgs import OrgTree, OrgUnit, Scope
 
@@ -496,9 +496,6 @@ class IndicatorRow:
             "previous": _json_number(self.previous),
             "last_year": _json_number(self.last_year),
         }
-
-
-CHECK_RATE = "check_rate"
 
 
 def check_rate_indicator(db: Db, figures: Mapping[str, Value], year: int) -> Indicator:

@@ -231,13 +231,11 @@ def test_kangjian_rate_per_office_with_target(district: District) -> None:
     sides = data.chart("kangjian_rate", ["A", "B"])
     assert values(sides, "A")["2026Q1"] == Decimal("80.00")
     assert values(sides, "B")["2026Q1"] == Decimal("0.00")
-    assert rate.target == (series.DEFAULT_KANGJIAN_TARGET,) * 3 and rate.comparator == ">="
-    district.db.execute(
-        "INSERT INTO indicator_targets VALUES ('kangjian_rate', 2026, '98.50', '>=')"
-    )
+    assert rate.target is None  # no target set: none drawn (the report's table shows none either)
+    district.db.execute("INSERT INTO indicator_targets VALUES ('check_rate', 2026, '98.50', '>=')")
     again = series.fetch(district.db, "kangjian", Q(2025, 4), Q(2026, 1)).chart("kangjian_rate")
-    assert again.target == (series.DEFAULT_KANGJIAN_TARGET, Decimal("98.50"))
-    assert "目标 ≥ 98.50%" in again.readout(1)
+    assert again.target == (None, Decimal("98.50")) and again.comparator == ">="
+    assert "目标 ≥ 98.50%" in again.readout(1) and "目标" not in again.readout(0)
 
 
 def _progress_by_quarter(

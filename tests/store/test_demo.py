@@ -82,7 +82,9 @@ def test_counts_follow_the_parameters(demo: sqlite_utils.Database) -> None:
     assert got["org_units"] == 1 + 6 + sum(len(o["communities"]) for o in load_params()["offices"])
     assert got["population_counts"] == 12 * (got["org_units"] - 7)  # 2023-12-31 + 11 quarter ends
     assert got["funds"] == 6 * 11
-    assert got["indicator_targets"] == 6 * 3
+    assert got["indicator_targets"] == 7 * 3  # six headline indicators and 康检率, 2024–2026
+    keys = {r[0] for r in demo.execute("SELECT DISTINCT indicator FROM indicator_targets")}
+    assert "check_rate" in keys  # the key the report's table and the 康检率 chart both read
     assert 1_200 < got["births"] < 2_400 and 400 < got["deaths"] < 1_200
     assert get_setting(demo, "demo") is True
     assert get_setting(demo, "district_name") == "示范区"
