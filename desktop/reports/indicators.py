@@ -51,12 +51,6 @@ DEFINITIONS: tuple[Definition, ...] = (
 )
 _BY_KEY = {d.key: d for d in DEFINITIONS}
 
-CHECK_RATE = "check_rate"
-"""The key of 康检率 in ``indicator_targets`` (computed with the 康检 figures, not here)."""
-TARGET_LABELS = {**{d.key: d.label for d in DEFINITIONS}, CHECK_RATE: "康检率"}
-"""Every indicator the city may set a target for, by key: the report table and the charts read
-the same rows."""
-
 
 @dataclass(frozen=True)
 class Indicator:

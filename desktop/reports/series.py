@@ -47,7 +47,8 @@ from desktop.domain.kangjian import birth_window
 from desktop.domain.money import FEN_PER_WAN
 from desktop.domain.periods import Period
 from desktop.domain.rates import PERCENT, rate
-from desktop.reports.indicators import CHECK_RATE, DEFINITIONS
+from desktop.domain.targets import CHECK_RATE
+from desktop.reports.indicators import DEFINITIONS
 from desktop.store.kangjian import ZERO, Campaign, ProgressRow, Totals, list_campaigns
 from desktop.store.orgs import OrgTree, Scope
 
@@ -594,7 +595,7 @@ SPECS: tuple[ChartSpec, ...] = (
         2,
         _ratio(PERCENT),
         "kangjian",
-        tables=_KANGJIAN_TABLES,
+        tables=(*_KANGJIAN_TABLES, "indicator_targets"),  # its target
         target_label="目标",
     ),
     ChartSpec(

@@ -63,7 +63,8 @@ from desktop.domain.errors import ValidationError
 from desktop.domain.kangjian import roll_up
 from desktop.domain.periods import Period
 from desktop.domain.rates import PERCENT, margin, rate
-from desktop.reports.indicators import CHECK_RATE, Indicator, compute_indicators
+from desktop.domain.targets import CHECK_RATE
+from desktop.reports.indicators import Indicator, compute_indicators
 from desktop.store import exemption, kangjian
 from desktop.store.orgs import OrgTree, OrgUnit, Scope
 

@@ -138,3 +138,58 @@ def test_settings_tab_for_a_clerk_has_no_add_button(clerk_ctx: AppContext, qtbot
     names = [tab.users_model.data(tab.users_model.index(r, 0))
              for r in range(tab.users_model.rowCount())]
     assert names == ["cg_clerk"]  # users outside the clerk's office are not listed
+
+
+# -- 市定目标 -------------------------------------------------------------------------------------
+
+
+def targets_row(tab: SettingsTab, key: str) -> int:
+    from desktop.domain.targets import TARGET_INDICATORS
+
+    return next(i for i, t in enumerate(TARGET_INDICATORS) if t.key == key)
+
+
+def test_the_administrator_keys_the_citys_targets(admin_ctx: AppContext, qtbot: QtBot) -> None:
+    from decimal import Decimal
+
+    from desktop.store.targets import targets_of_year
+
+    tab = SettingsTab(admin_ctx)
+    qtbot.addWidget(tab)
+    tab.show()
+    box = tab.targets
+    box.year.setValue(2025)
+    birth, check = targets_row(tab, "birth_rate"), targets_row(tab, "check_rate")
+    assert box.comparators[birth].currentText() == "不高于"  # the usual comparator when unset
+    assert box.comparators[check].currentText() == "不低于"
+    type_text(qtbot, box.edits[birth], "12.40")
+    type_text(qtbot, box.edits[check], "95%")
+    qtbot.keyClick(box.edits[check], Qt.Key.Key_Return)  # Enter saves
+    assert targets_of_year(admin_ctx.db, 2025) == {
+        "birth_rate": (Decimal("12.40"), "<="), "check_rate": (Decimal("95.00"), ">=")}
+    assert box.edits[check].text() == "95.00" and "已保存 2025 年" in box.message.text()
+
+    box.year.setValue(2026)
+    assert box.edits[birth].text() == ""  # another year, its own targets
+    click(qtbot, box.copy_button)
+    assert box.edits[birth].text() == "12.40" and "核对后请保存" in box.message.text()
+    box.edits[check].setText("九十五")
+    click(qtbot, box.save_button)
+    assert box.error.isVisible() and "康检率：「九十五」不是数字" in box.error.text()
+    assert targets_of_year(admin_ctx.db, 2026) == {}  # nothing half written
+    box.edits[check].setText("96")
+    click(qtbot, box.save_button)
+    assert not box.error.isVisible()
+    assert targets_of_year(admin_ctx.db, 2026)["check_rate"] == (Decimal("96.00"), ">=")
+
+
+def test_a_clerk_reads_the_targets_only(clerk_ctx: AppContext, qtbot: QtBot) -> None:
+    tab = SettingsTab(clerk_ctx)
+    qtbot.addWidget(tab)
+    tab.show()
+    box = tab.targets
+    assert not box.save_button.isVisible() and not box.copy_button.isVisible()
+    assert all(edit.isReadOnly() for edit in box.edits)
+    assert not any(combo.isEnabled() for combo in box.comparators)
+    assert box.save() is False
+    assert "区管理员" in box.message.text()

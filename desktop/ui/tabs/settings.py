@@ -42,6 +42,7 @@ from desktop.ui.forms import FormGrid, fit_dialog
 from desktop.ui.i18n import QT_TRANSLATE_NOOP
 from desktop.ui.login import MIN_PASSWORD
 from desktop.ui.summary.signatures import SignaturesBox
+from desktop.ui.summary.targets import TargetsBox
 from desktop.ui.tabs.base import Tab, heading
 
 Index = QModelIndex | QPersistentModelIndex
@@ -326,10 +327,15 @@ class SettingsTab(Tab):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 14, 16, 12)
         layout.setSpacing(10)
-        layout.addWidget(heading(self.tr("设置"), self.tr("单位和用户。")))
+        layout.addWidget(heading(self.tr("设置"), self.tr("单位和用户、报表落款、市定目标。")))
         layout.addWidget(splitter, 1)
         self.signatures = SignaturesBox(ctx)  # the footer of the summary's official tables
-        layout.addWidget(self.signatures)
+        self.targets = TargetsBox(ctx)  # the city's targets the summary and the charts compare with
+        below = QHBoxLayout()
+        below.setSpacing(10)
+        below.addWidget(self.signatures, 1)
+        below.addWidget(self.targets, 1)
+        layout.addLayout(below)
         self._ready = True
 
     def open_add_user(self) -> AddUserDialog:
