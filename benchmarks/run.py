@@ -363,6 +363,10 @@ def section_kangjian(run: Run) -> None:
                              capture_output=True, text=True, check=True)
         results[name] = json.loads(out.stdout.strip().splitlines()[-1])
     b, s = results["big"], results["small"]
+    run.add(Figure("scroll: first jump to the middle, GUI thread (rows pending)", b["first_gui"],
+                   "s", "< 0.1 s", b["first_gui"] < 0.1))
+    run.add(Figure("scroll: first jump to the middle, until its rows show (worker)",
+                   b["first_shown"], "s"))
     run.add(Figure(f"scroll: jump to a random screen ({b['rows']:,} women)", b["jump"], "s"))
     run.add(Figure(f"scroll: jump to a random screen ({s['rows']:,} women)", s["jump"], "s"))
     ratio = b["jump"] / s["jump"]

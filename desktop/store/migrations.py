@@ -916,6 +916,21 @@ def _v8_roster_count(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v9_roster_order(conn: sqlite3.Connection) -> None:
+    """The roster's orders carry the person's id (issue 3): walking ``persons`` in 拼音, 社区 or
+    出生日期 order, the probe of each person's roster entry needs ``t.id``, which the old indexes
+    sent SQLite to the table row for — a random read per woman. On 1.1 million women the ordered
+    walk behind a scroll-bar jump took 40–80 s with the table reads, about 20 s without. The
+    searches by pinyin initials use the same index (its leading columns are unchanged)."""
+    for name, columns in (
+        ("persons_pinyin", "pinyin, name, id"),
+        ("persons_community", "community_id, name, id"),
+        ("persons_birth_date", "birth_date, id"),
+    ):
+        conn.execute(f"DROP INDEX IF EXISTS {name}")
+        conn.execute(f"CREATE INDEX {name} ON persons({columns}) WHERE deleted = 0")
+
+
 def run_script(conn: sqlite3.Connection, script: str) -> None:
     """Run a multi-statement script inside the caller's transaction.
 
@@ -964,6 +979,7 @@ LADDER: tuple[Step, ...] = (
         "康检 roster: its count from the entries alone, its probe from an index",
         _v8_roster_count,
     ),
+    Step(9, "the roster's order indexes carry the person's id", _v9_roster_order),
 )
 
 LATEST = LADDER[-1].version

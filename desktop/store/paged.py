@@ -105,6 +105,35 @@ class PagedResult:
     def load_all(self) -> None:
         self._ensure(self.count - 1)
 
+    def ready(self, index: int) -> bool:
+        """Whether row ``index`` can be read at once: its rowid is known, or near enough to read
+        in growing chunks. Further (a jump) means walking the order up to it — seconds on a
+        million rows — which :meth:`rest_sql` lets a worker do."""
+        have = len(self.rowids)
+        return index < have or min(self.count, index + 1 + PAGE_SIZE) - have <= JUMP
+
+    def rest_sql(self) -> tuple[str, list[Any], int]:
+        """The SQL and parameters that read, in order, every rowid after those known, and how
+        many are known (where the rest starts) — for a worker with its own connection."""
+        have = len(self.rowids)
+        sql = (
+            f"SELECT t.rowid FROM {self.query.source} WHERE {self._where()}"
+            f" ORDER BY {self._order()} LIMIT -1 OFFSET ?"
+        )
+        return sql, [*self.query.params, have], have
+
+    def adopt(self, start: int, rowids: Sequence[int]) -> bool:
+        """Take the rowids a worker read from position ``start`` on (see :meth:`rest_sql`); the
+        ones read here meanwhile are kept. Fewer than the count: rows vanished, trust these.
+        False (nothing taken) when they no longer follow those known (the count was cut)."""
+        have = len(self.rowids)
+        if start > have:
+            return False
+        self.rowids.extend(rowids[have - start : max(0, self.count - start)])
+        if start + len(rowids) < self.count:
+            self.count = len(self.rowids)
+        return True
+
     def row(self, index: int) -> tuple[Any, ...]:
         page_no = index // PAGE_SIZE
         page = self._pages.get(page_no)

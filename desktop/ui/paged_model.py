@@ -8,6 +8,7 @@ masked unless the user revealed that one value through :meth:`AppContext.reveal`
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -22,11 +23,16 @@ from PySide6.QtCore import (
 
 from desktop.domain.ids import mask_id
 from desktop.domain.phones import mask_phone
+from desktop.store.db import connect
 from desktop.store.paged import Column, PagedResult, Query
 from desktop.ui.context import AppContext
+from desktop.ui.workers import run_in_background
 
 RAW_ROLE = Qt.ItemDataRole.UserRole + 1  # the stored value (masked text while still masked)
 RECORD_ID_ROLE = Qt.ItemDataRole.UserRole + 2  # the record's UUID
+
+REST_CACHE_KIB = 128 * 1024  # the worker's page cache: 1.1 M ordered rowids 15 s → 7 s
+REST_FETCH = 50_000
 
 KEY_COLUMN = Column("_record_id", "", "t.id", sortable=False)
 
@@ -51,6 +57,9 @@ class PagedTableModel(QAbstractTableModel):
     """
 
     count_changed = Signal(int)
+    rest_loaded = Signal()  # the rowids behind a far jump arrived from the worker
+
+    PENDING = "…"  # a row shown before its place in the order is known (a far jump)
 
     def __init__(
         self,
@@ -77,6 +86,7 @@ class PagedTableModel(QAbstractTableModel):
         self._filter_params: list[Any] = []
         self._order: list[tuple[str, bool]] = list(order)
         self._revealed: set[tuple[str, str]] = set()
+        self._rest_for: PagedResult | None = None  # the result whose rest a worker is reading
         self.result = self._run()
         ctx.hub.data_changed.connect(self._on_data_changed)
 
@@ -132,8 +142,9 @@ class PagedTableModel(QAbstractTableModel):
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.columns)
 
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             if 0 <= section < len(self.columns):
                 return QCoreApplication.translate("columns", self.columns[section].label)
@@ -144,9 +155,18 @@ class PagedTableModel(QAbstractTableModel):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or index.row() >= len(self.result):
             return None
+        if not self.result.ready(index.row()):
+            # A far jump (the scroll bar dragged): the order is walked on a worker, the rows
+            # show as pending meanwhile instead of the window freezing for seconds.
+            self.read_rest()
+            return self.PENDING if role == Qt.ItemDataRole.DisplayRole else None
         column = self.columns[index.column()]
-        if role in (Qt.ItemDataRole.DisplayRole, RAW_ROLE, RECORD_ID_ROLE,
-                    Qt.ItemDataRole.ToolTipRole):
+        if role in (
+            Qt.ItemDataRole.DisplayRole,
+            RAW_ROLE,
+            RECORD_ID_ROLE,
+            Qt.ItemDataRole.ToolTipRole,
+        ):
             row = self.result.row(index.row())
             record_id, raw = row[0], row[index.column() + 1]
             if role == RECORD_ID_ROLE:
@@ -154,9 +174,11 @@ class PagedTableModel(QAbstractTableModel):
             masked = self._is_masked(record_id, column)
             if role == Qt.ItemDataRole.ToolTipRole:
                 if masked and raw:
-                    return (self.tr("右键选择“显示完整信息”查看（将记入审计日志）")
-                            if self.ctx.user.can_reveal
-                            else self.tr("已隐藏：您没有查看完整敏感信息的权限"))
+                    return (
+                        self.tr("右键选择“显示完整信息”查看（将记入审计日志）")
+                        if self.ctx.user.can_reveal
+                        else self.tr("已隐藏：您没有查看完整敏感信息的权限")
+                    )
                 return None
             if masked:
                 return MASKERS[column.sensitive or ""](raw) if raw else ""
@@ -171,14 +193,68 @@ class PagedTableModel(QAbstractTableModel):
     # -- records and sensitive values -------------------------------------------------------
 
     def record_id(self, row: int) -> str | None:
-        if not 0 <= row < len(self.result):
+        if not 0 <= row < len(self.result) or not self.result.ready(row):
             return None
         return self.result.row(row)[0]
 
+    # -- far jumps --------------------------------------------------------------------------
+
+    @property
+    def reading_rest(self) -> bool:
+        return self._rest_for is not None and self._rest_for is self.result
+
+    def read_rest(self) -> None:
+        """Read every rowid past those known on a worker (once per result); the pending rows
+        are painted again when they arrive."""
+        if self.reading_rest:
+            return
+        result = self._rest_for = self.result
+        sql, params, start = result.rest_sql()
+        path = self.ctx.db_path
+
+        def work(_progress: Any, cancelled: Callable[[], bool]) -> array | None:
+            conn = connect(path)
+            try:
+                conn.execute(f"PRAGMA cache_size = {-REST_CACHE_KIB}")  # the probes' index pages
+                found = array("q")
+                cursor = conn.execute(sql, params)
+                while chunk := cursor.fetchmany(REST_FETCH):
+                    if cancelled():
+                        return None
+                    found.extend(r[0] for r in chunk)
+                return found
+            finally:
+                conn.close()
+
+        job = run_in_background(work, self)
+        job.finished.connect(lambda found: self._rest_read(result, start, found))
+        job.failed.connect(lambda _message: self._rest_failed(result))
+
+    def _rest_read(self, result: PagedResult, start: int, found: array | None) -> None:
+        if result is not self.result or found is None:
+            return  # read again meanwhile (a new filter or order): that read starts over
+        self._rest_for = None
+        before = len(result)
+        if not result.adopt(start, found):
+            self.dataChanged.emit(self.index(0, 0), self.index(before - 1, len(self.columns) - 1))
+            return  # the exact count cut the rowids meanwhile: the pending rows ask again
+        if len(result) != before:
+            self.beginResetModel()
+            self.endResetModel()
+            self.count_changed.emit(len(result))
+        elif before:
+            self.dataChanged.emit(self.index(0, 0), self.index(before - 1, len(self.columns) - 1))
+        self.rest_loaded.emit()
+
+    def _rest_failed(self, result: PagedResult) -> None:
+        if result is self.result:
+            self._rest_for = None  # the next pending row asks again
+
     def row_of(self, record_id: str) -> int | None:
         """Position of a record in the current order (None when filtered out or absent)."""
-        found = self.ctx.db.execute(f"SELECT rowid FROM {self.table} WHERE id = ?",
-                                    [record_id]).fetchone()
+        found = self.ctx.db.execute(
+            f"SELECT rowid FROM {self.table} WHERE id = ?", [record_id]
+        ).fetchone()
         return None if found is None else self.result.position_of(found[0])
 
     def column_index(self, key: str) -> int:

@@ -100,3 +100,33 @@ def test_v4_fixture_migrates_to_the_subsidy_tables_with_their_seeds(tmp_path: Pa
     ids = "SELECT id FROM subsidy_standards ORDER BY id"
     assert db.execute(ids).fetchall() == fresh.execute(ids).fetchall()
     assert len(list(tmp_path.glob("v4.v4.*.bak.db"))) == 1
+
+
+def test_v5_fixture_migrates_to_roster_order_indexes_that_carry_the_id(tmp_path: Path) -> None:
+    """Step 9: the roster's order indexes end with the person's id (the join's probe reads no
+    table row); the searches' leading columns are unchanged; the data and the chain survive."""
+    path = tmp_path / "v5.db"
+    shutil.copy(FIXTURES / "v5.db", path)
+    before = sqlite3.connect(path).execute("SELECT count(*) FROM persons").fetchone()[0]
+    db = open_database(path)
+    assert schema_version(db) == migrations.LATEST >= 9
+    columns = {
+        name: [r[2] for r in db.execute(f"PRAGMA index_info({name})")]
+        for name in ("persons_pinyin", "persons_community", "persons_birth_date")
+    }
+    assert columns == {
+        "persons_pinyin": ["pinyin", "name", "id"],
+        "persons_community": ["community_id", "name", "id"],
+        "persons_birth_date": ["birth_date", "id"],
+    }
+    assert db.execute("SELECT count(*) FROM persons").fetchone()[0] == before
+    plan = " ".join(
+        str(r[3])
+        for r in db.execute(
+            "EXPLAIN QUERY PLAN SELECT t.rowid FROM persons AS t JOIN women AS w"
+            " ON w.person_id = t.id AND w.deleted = 0 WHERE t.deleted = 0 AND t.pinyin >= ''"
+            " ORDER BY t.pinyin, t.name, t.rowid"
+        )
+    )
+    assert "COVERING INDEX persons_pinyin" in plan or "USING INDEX persons_pinyin" in plan
+    assert audit.verify(db) == []

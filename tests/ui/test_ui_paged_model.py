@@ -27,8 +27,10 @@ def sql(ctx: AppContext, query: str, params: list | tuple = ()) -> list[tuple]:
 
 def test_row_count_and_first_and_last_rows(admin_ctx: AppContext) -> None:
     model = persons_model(admin_ctx)
-    rows = sql(admin_ctx, "SELECT name, birth_date FROM persons WHERE deleted = 0"
-                          " ORDER BY birth_date, rowid")
+    rows = sql(
+        admin_ctx,
+        "SELECT name, birth_date FROM persons WHERE deleted = 0 ORDER BY birth_date, rowid",
+    )
     assert model.rowCount() == len(rows) == 60
     assert model.columnCount() == len(PERSON_COLUMNS)
     assert model.headerData(COL_NAME, Qt.Orientation.Horizontal, DISPLAY) == "姓名"
@@ -57,8 +59,10 @@ def test_filter(admin_ctx: AppContext, qtbot: QtBot) -> None:
         model.set_filter(["t.hukou = ?"], ["rural"])
     assert blocker.args == [expected[0][0]]
     assert 0 < model.rowCount() == expected[0][0] < 60
-    assert all(model.data(model.index(i, len(PERSON_COLUMNS) - 1), RAW_ROLE) == "rural"
-               for i in range(model.rowCount()))
+    assert all(
+        model.data(model.index(i, len(PERSON_COLUMNS) - 1), RAW_ROLE) == "rural"
+        for i in range(model.rowCount())
+    )
     model.set_filter([], [])
     assert model.rowCount() == 60
 
@@ -66,8 +70,9 @@ def test_filter(admin_ctx: AppContext, qtbot: QtBot) -> None:
 def test_sensitive_columns_are_masked(admin_ctx: AppContext) -> None:
     model = persons_model(admin_ctx)
     record_id = model.data(model.index(0, COL_NAME), RECORD_ID_ROLE)
-    number, phone = sql(admin_ctx, "SELECT id_number, phone FROM persons WHERE id = ?",
-                        [record_id])[0]
+    number, phone = sql(
+        admin_ctx, "SELECT id_number, phone FROM persons WHERE id = ?", [record_id]
+    )[0]
     shown = model.data(model.index(0, COL_ID), DISPLAY)
     assert shown == mask_id(number) and "********" in shown and shown != number
     assert model.data(model.index(0, COL_ID), RAW_ROLE) == shown  # raw role does not leak it
@@ -75,8 +80,9 @@ def test_sensitive_columns_are_masked(admin_ctx: AppContext) -> None:
 
 
 def audit_rows(ctx: AppContext, action: str) -> list[tuple]:
-    return sql(ctx, "SELECT user, table_name, record_id, after FROM audit WHERE action = ?",
-               [action])
+    return sql(
+        ctx, "SELECT user, table_name, record_id, after FROM audit WHERE action = ?", [action]
+    )
 
 
 def test_reveal_is_audited(admin_ctx: AppContext, qtbot: QtBot) -> None:
@@ -130,8 +136,10 @@ def test_refresh_on_data_changed_for_its_table(admin_ctx: AppContext, qtbot: QtB
     model = persons_model(admin_ctx)
     door = admin_ctx.door()
     community = admin_ctx.tree.communities()[0].id
-    door.insert("persons", {"community_id": community, "name": "新人", "pinyin": "xr",
-                            "created_on": "2026-01-01"})
+    door.insert(
+        "persons",
+        {"community_id": community, "name": "新人", "pinyin": "xr", "created_on": "2026-01-01"},
+    )
     assert model.rowCount() == 60  # nobody told it yet
     with qtbot.assertNotEmitted(model.modelReset):
         admin_ctx.hub.data_changed.emit("births")
@@ -149,3 +157,50 @@ def test_header_labels(admin_ctx: AppContext, column: int) -> None:
     label = model.headerData(column, Qt.Orientation.Horizontal, DISPLAY)
     assert label == PERSON_COLUMNS[column].label
     assert model.headerData(column, Qt.Orientation.Vertical, DISPLAY) == column + 1
+
+
+def test_a_far_jump_reads_the_order_on_a_worker_and_shows_pending_rows(
+    admin_ctx: AppContext, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Dragging the scroll bar far past the rows read so far does not walk the order on the GUI
+    thread (seconds on a million rows): the rows show as pending (…) until a worker has read the
+    rest of the order, then they are painted with their values — the same as a plain read."""
+    from desktop.store import paged
+
+    monkeypatch.setattr(paged, "FIRST_CHUNK", 10)
+    monkeypatch.setattr(paged, "PAGE_SIZE", 5)
+    monkeypatch.setattr(paged, "JUMP", 20)
+    model = persons_model(admin_ctx)
+    rows = sql(admin_ctx, "SELECT name FROM persons WHERE deleted = 0 ORDER BY birth_date, rowid")
+    known = len(model.result.rowids)
+    assert model.rowCount() == 60 and known < 50
+    assert model.data(model.index(2, COL_NAME), DISPLAY) == rows[2][0]  # near: read at once
+    with qtbot.waitSignal(model.rest_loaded, timeout=10000), qtbot.waitSignal(model.dataChanged):
+        assert model.data(model.index(50, COL_NAME), DISPLAY) == PagedTableModel.PENDING
+        assert model.data(model.index(50, COL_NAME), RAW_ROLE) is None
+        assert model.record_id(50) is None
+        assert model.reading_rest
+        model.data(model.index(55, COL_NAME), DISPLAY)  # asking again starts no second worker
+        assert len(model.result.rowids) == known  # nothing walked on this thread
+    assert not model.reading_rest and len(model.result.rowids) == 60
+    got = [model.data(model.index(i, COL_NAME), DISPLAY) for i in range(60)]
+    assert got == [r[0] for r in rows]
+
+
+def test_rows_read_here_while_the_worker_ran_are_kept(admin_ctx: AppContext) -> None:
+    from desktop.store.paged import PagedResult
+
+    model = persons_model(admin_ctx)
+    result: PagedResult = model.result
+    all_rowids = list(result.rowids)
+    del result.rowids[20:]
+    sql_text, params, start = result.rest_sql()
+    assert start == 20
+    rest = [r[0] for r in admin_ctx.db.execute(sql_text, params)]
+    assert rest == all_rowids[20:]
+    result.load_all()  # the GUI read them meanwhile
+    assert result.adopt(start, rest) and list(result.rowids) == all_rowids
+    del result.rowids[10:]
+    assert not result.adopt(20, rest)  # no longer follows what is known: nothing taken
+    assert len(result.rowids) == 10
+    assert result.adopt(10, all_rowids[10:40]) and result.count == 40  # fewer: rows vanished
