@@ -57,6 +57,7 @@ class PagedTableModel(QAbstractTableModel):
     """
 
     count_changed = Signal(int)
+    rest_started = Signal()  # a far jump: the rest of the order is being read on a worker
     rest_loaded = Signal()  # the rowids behind a far jump arrived from the worker
 
     PENDING = "…"  # a row shown before its place in the order is known (a far jump)
@@ -159,7 +160,9 @@ class PagedTableModel(QAbstractTableModel):
             # A far jump (the scroll bar dragged): the order is walked on a worker, the rows
             # show as pending meanwhile instead of the window freezing for seconds.
             self.read_rest()
-            return self.PENDING if role == Qt.ItemDataRole.DisplayRole else None
+            if role != Qt.ItemDataRole.DisplayRole:
+                return None
+            return self.PENDING if index.column() == 0 else ""
         column = self.columns[index.column()]
         if role in (
             Qt.ItemDataRole.DisplayRole,
@@ -229,6 +232,7 @@ class PagedTableModel(QAbstractTableModel):
         job = run_in_background(work, self)
         job.finished.connect(lambda found: self._rest_read(result, start, found))
         job.failed.connect(lambda _message: self._rest_failed(result))
+        self.rest_started.emit()
 
     def _rest_read(self, result: PagedResult, start: int, found: array | None) -> None:
         if result is not self.result or found is None:

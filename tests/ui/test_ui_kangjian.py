@@ -283,3 +283,27 @@ def test_a_scope_of_nothing_counts_nothing(admin_ctx: AppContext, kj: Kangjian) 
     model = RosterModel(admin_ctx)
     model.set_filter(["t.office IN (?) AND 0"], ["CG"])
     assert model.result.quick_count is not None and model.rowCount() == 0
+
+
+def test_a_far_jump_in_the_roster_says_the_rest_is_being_read(
+        admin_ctx: AppContext, kj: Kangjian, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Dragged far down, the roster shows pending rows and says so next to the count; when the
+    worker has read the order, the rows and the plain count are back."""
+    from desktop.ui.kangjian.roster import RosterPage
+
+    monkeypatch.setattr(paged, "PAGE_SIZE", 5)
+    monkeypatch.setattr(paged, "FIRST_CHUNK", 10)
+    monkeypatch.setattr(paged, "JUMP", 20)
+    page = RosterPage(admin_ctx)
+    qtbot.addWidget(page)
+    page.show()
+    page.apply_filter()
+    model = page.model
+    assert model.rowCount() == 60 and len(model.result.rowids) < 40
+    with qtbot.waitSignal(model.rest_loaded, timeout=10000):
+        page.view.scrollToBottom()
+        model.data(model.index(59, 0))
+        assert "正在读取后面的名单" in page.count_label.text()
+    assert page.count_label.text() == "共 60 人"
+    assert model.data(model.index(59, 0)) not in ("…", None, "")

@@ -175,7 +175,11 @@ def test_a_far_jump_reads_the_order_on_a_worker_and_shows_pending_rows(
     known = len(model.result.rowids)
     assert model.rowCount() == 60 and known < 50
     assert model.data(model.index(2, COL_NAME), DISPLAY) == rows[2][0]  # near: read at once
-    with qtbot.waitSignal(model.rest_loaded, timeout=10000), qtbot.waitSignal(model.dataChanged):
+    with (
+        qtbot.waitSignal(model.rest_loaded, timeout=10000),
+        qtbot.waitSignal(model.dataChanged),
+        qtbot.waitSignal(model.rest_started, timeout=0),
+    ):
         assert model.data(model.index(50, COL_NAME), DISPLAY) == PagedTableModel.PENDING
         assert model.data(model.index(50, COL_NAME), RAW_ROLE) is None
         assert model.record_id(50) is None

@@ -309,6 +309,8 @@ class RosterPage(QWidget):
         self.count_label = QLabel()
         self.count_label.setObjectName("countLabel")
         self.model.count_changed.connect(self._show_count)
+        self.model.rest_started.connect(self._reading_order)
+        self.model.rest_loaded.connect(lambda: self._show_count(self.model.rowCount()))
 
         self.add_button = QPushButton(self.tr("新增…"))
         self.add_button.setToolTip(self.tr("登记一名已婚育龄妇女（Ctrl+N）"))
@@ -394,6 +396,11 @@ class RosterPage(QWidget):
 
     def _show_count(self, count: int) -> None:
         self.count_label.setText(fill(self.tr("共 %1 人"), f"{count:,}"))
+
+    def _reading_order(self) -> None:
+        self.count_label.setText(
+            fill(self.tr("共 %1 人 · 正在读取后面的名单…"), f"{self.model.rowCount():,}")
+        )
 
     def current_person(self) -> str | None:
         index = self.view.currentIndex()
