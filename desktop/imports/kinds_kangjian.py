@@ -39,6 +39,7 @@ from desktop.domain.kangjian import (
 )
 from desktop.imports.helpers import distinct_chunks
 from desktop.imports.spec import Field, ImportKind, RowContext, register_kind
+from desktop.store.common import rows_in
 from desktop.store.door import CancelCheck, Progress, WriteDoor
 from desktop.store.kangjian import list_campaigns
 
@@ -134,12 +135,27 @@ WOMEN_FIELDS = (
 )
 
 
+_PERSON_BY_NUMBER = (
+    "SELECT id, community_id, name, phone, sex, id_number FROM persons"
+    " WHERE deleted = 0 AND id_number IN ({marks})"
+)
+
+
+def _prefetch_persons(ctx: RowContext, rows: list[dict[str, Any]]) -> None:
+    """The persons of a chunk of rows, by ID number, in one query (kept for that chunk only)."""
+    numbers = [r.get("id_number") for r in rows if r.get("id_number")]
+    found = {r[5]: r[:5] for r in rows_in(ctx.db.conn, _PERSON_BY_NUMBER, numbers)}
+    ctx.cache["persons_by_number"] = (set(numbers), found)
+
+
 def _persons_by_number(ctx: RowContext, number: str) -> tuple[Any, ...] | None:
-    """The person registered with this ID number (id, community, name, phone, sex), if any."""
-    return ctx.db.conn.execute(  # the raw connection: once per row, the wrapper's cost shows
-        "SELECT id, community_id, name, phone, sex FROM persons WHERE deleted = 0 AND id_number = ?",
-        [number],
-    ).fetchone()
+    """The person registered with this ID number (id, community, name, phone, sex), if any: from
+    the chunk's prefetch, else asked on its own."""
+    asked, found = ctx.cache.get("persons_by_number", ((), {}))
+    if number in asked:
+        return found.get(number)
+    row = ctx.db.conn.execute(_PERSON_BY_NUMBER.format(marks="?"), [number]).fetchone()
+    return row[:5] if row else None
 
 
 def _validate_woman_row(row: dict[str, Any], ctx: RowContext) -> list[Problem]:
@@ -257,6 +273,7 @@ WOMEN = register_kind(
         write=_write_women,
         validate_row=_validate_woman_row,
         find_existing=_existing_women,
+        prefetch=_prefetch_persons,
         notes="身份证号须为妇女的号码（第17位为偶数）；已在人员名册中的，姓名和社区须与登记一致。\n"
         "离婚、丧偶等已退出名册的，请填写退出日期和退出原因。",
     )

@@ -41,6 +41,7 @@ from desktop.store.users import User
 
 EXISTING_CHUNK = 5000  # rows handed to find_existing at a time (their raw cells are kept till then)
 CHECK_EVERY = 1000  # rows between progress reports and cancel checks while reading
+PREFETCH_CHUNK = 2000  # rows a kind's ``prefetch`` looks up at once
 # Progress is reported as done / PROGRESS_UNITS: reading is the first half, writing the second.
 PROGRESS_UNITS = 1000
 MAX_DOOR_RETRIES = 100
@@ -255,6 +256,52 @@ class _Run:
         sample = _sample_texts(kind, match)
         first = True
         count = 0
+        waiting: list[tuple[int, list[Any], dict[str, Any], list[Problem], dict[str, Any]]] = []
+
+        def judge(
+            number: int,
+            cells: list[Any],
+            values: dict[str, Any],
+            problems: list[Problem],
+            ids: dict[str, Any],
+        ) -> None:
+            if not problems and kind.validate_row is not None:
+                ctx.row = number
+                ctx.ids = ids
+                problems = [self._place(p, number) for p in kind.validate_row(values, ctx)]
+            if problems:
+                self._reject(number, cells, problems)
+                return
+            if key_fields:
+                key = tuple(values[k] for k in key_fields)
+                if all(v is not None and v != "" for v in key):
+                    other = seen.get(key)
+                    if other is not None:
+                        problem = Problem(
+                            key_header,
+                            f"与第 {other} 行重复（{key_label}相同），未重复导入",
+                            number,
+                        )
+                        report.duplicates_in_file.append(self._reject(number, cells, [problem]))
+                        return
+                    seen[key] = number
+                    if kind.find_existing is not None:
+                        pending.append((number, values, cells))
+                        if len(pending) >= EXISTING_CHUNK:
+                            self._against_db(pending, key_header)
+                        return
+            self.valid.append(values)
+            self.valid_rows.append(number)
+
+        def flush() -> None:
+            if not waiting:
+                return
+            assert kind.prefetch is not None
+            kind.prefetch(ctx, [values for _, _, values, problems, _ in waiting if not problems])
+            for item in waiting:
+                judge(*item)
+            waiting.clear()
+
         for number, cells in rows:
             if normalise.is_blank(cells):
                 continue
@@ -267,32 +314,14 @@ class _Run:
             if count % CHECK_EVERY == 0:
                 self._tick(count, estimate)
             values, problems = normalise(number, cells)
-            if not problems and kind.validate_row is not None:
-                ctx.row = number
-                problems = [self._place(p, number) for p in kind.validate_row(values, ctx)]
-            if problems:
-                self._reject(number, cells, problems)
+            if kind.prefetch is None:
+                judge(number, cells, values, problems, ctx.ids)
                 continue
-            if key_fields:
-                key = tuple(values[k] for k in key_fields)
-                if all(v is not None and v != "" for v in key):
-                    other = seen.get(key)
-                    if other is not None:
-                        problem = Problem(
-                            key_header,
-                            f"与第 {other} 行重复（{key_label}相同），未重复导入",
-                            number,
-                        )
-                        report.duplicates_in_file.append(self._reject(number, cells, [problem]))
-                        continue
-                    seen[key] = number
-                    if kind.find_existing is not None:
-                        pending.append((number, values, cells))
-                        if len(pending) >= EXISTING_CHUNK:
-                            self._against_db(pending, key_header)
-                        continue
-            self.valid.append(values)
-            self.valid_rows.append(number)
+            # the kind looks up a chunk of rows at once: its rows wait with their parsed IDs
+            waiting.append((number, cells, values, problems, dict(normalise.ids)))
+            if len(waiting) >= PREFETCH_CHUNK:
+                flush()
+        flush()
         self._against_db(pending, key_header)
         report.total_rows = count
         report.invalid.sort(key=lambda e: e.row)

@@ -98,6 +98,7 @@ class RowContext:
 RowValidator = Callable[[dict[str, Any], RowContext], list[Problem]]
 Writer = Callable[["WriteDoor", list[dict[str, Any]], "Progress | None", "CancelCheck | None"], int]
 ExistingFinder = Callable[["Database", list[dict[str, Any]]], dict[tuple[Any, ...], str]]
+Prefetcher = Callable[[RowContext, list[dict[str, Any]]], None]
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,10 @@ class ImportKind:
     values are duplicates, and ``find_existing(db, rows)`` returns, for the rows whose key is
     already in the database, ``{key tuple: a short description of the existing record}``. It may
     be called several times with successive chunks of rows.
+
+    ``prefetch(ctx, rows)``, when given, is called with each chunk of normalised rows (those
+    without problems) before ``validate_row`` sees them, so that the kind looks up in one query
+    what it would otherwise ask once per row (it keeps the answers in ``ctx.cache``).
     """
 
     key: str
@@ -122,6 +127,7 @@ class ImportKind:
     write: Writer
     validate_row: RowValidator | None = None
     find_existing: ExistingFinder | None = None
+    prefetch: Prefetcher | None = None
     notes: str = ""  # kind-specific lines for the template's 填写说明
 
     def __post_init__(self) -> None:

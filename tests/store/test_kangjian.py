@@ -852,6 +852,51 @@ def test_roster_import_validates_every_row_then_writes(world: World, tmp_path: P
     assert "数据库中已有" in {e.row: e.reason for e in exc.value.report.invalid}[3]
 
 
+def test_roster_import_looks_up_registered_persons_a_chunk_at_a_time(
+    world: World, tmp_path: Path
+) -> None:
+    """Rows whose woman is already in the person register are matched by ID number in one query
+    per chunk of 2,000 rows (not one per row); the match is used (her person record, no second
+    one) and a different name on the file is still refused at its row."""
+    from desktop.imports.pipeline import ImportRejected, run_import
+
+    door = world.door(world.admin)
+    registered = {}
+    for label, born in (("赵敏", date(1991, 2, 3)), ("钱芳", date(1993, 4, 5))):
+        number = woman_id(born)
+        registered[label] = (number, door.insert("persons", {
+            "community_id": world.communities["A1"], "name": label, "pinyin": "x",
+            "id_number": number, "id_tail": number[-4:], "sex": "F",
+            "birth_date": born.isoformat(), "created_on": "2020-01-01"}))  # fmt: skip
+    rows: list[list[object]] = [ROSTER_HEADER]
+    for n in range(2500):
+        number = make_id("110106", date(1985 + n % 20, 1 + n % 12, 1 + n % 28), 2 * (n // 240))
+        rows.append([n + 1, f"新人{n}", number, "A1社区", "2015-05-01", "已婚", "", ""])
+    rows[2100][1:3] = [
+        "赵敏",
+        registered["赵敏"][0],
+    ]  # row 2,101 of the file: registered, same name
+    rows[2200][1:3] = ["钱小芳", registered["钱芳"][0]]  # registered under another name
+    path = write_csv(tmp_path / "roster.csv", rows)
+    seen: list[str] = []
+    world.db.conn.set_trace_callback(seen.append)
+    try:
+        with pytest.raises(ImportRejected) as exc:
+            run_import(world.db, world.clerk_a, "women", path)
+    finally:
+        world.db.conn.set_trace_callback(None)
+    lookups = [q for q in seen if "FROM persons WHERE deleted = 0 AND id_number IN" in q]
+    assert len(lookups) == 2  # rows 1–2,000 and 2,001–2,500
+    (error,) = exc.value.report.invalid
+    assert error.row == 2201 and "该身份证号已登记为「钱芳」" in error.reason
+    report = run_import(world.db, world.clerk_a, "women", path, skip_invalid=True)
+    assert report.written == 2499
+    zhao = world.db.execute(
+        "SELECT w.person_id FROM women w JOIN persons t ON t.id = w.person_id WHERE t.name = '赵敏'"
+    ).fetchall()
+    assert zhao == [(registered["赵敏"][1],)]  # her existing person record, not a second one
+
+
 def test_check_and_procedure_import(world: World, tmp_path: Path) -> None:
     from desktop.imports.pipeline import ImportRejected, run_import
 
