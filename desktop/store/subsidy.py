@@ -450,7 +450,7 @@ def end_standard(door: WriteDoor, standard_id: str, last_day: str) -> None:
 
 
 class _Persons:
-    """Persons by id, read in chunks: name, ID number, sex, birth date, hukou, community, deleted."""
+    """Persons by id, in one query: name, ID number, sex, birth date, hukou, community, deleted."""
 
     def __init__(self, conn: sqlite3.Connection, ids: Iterable[Any]):
         self.rows = {
@@ -1576,8 +1576,8 @@ class BatchReview:
 
 
 def batch_review(db: Db, batch: Batch) -> BatchReview:
-    """The people and categories of a proposed ``batch``, read in chunks (run it on the worker
-    that proposed the batch)."""
+    """The people and categories of a proposed ``batch``, one query each (run it on the worker that
+    proposed the batch)."""
     conn = conn_of(db)
     people = [str(p["person_id"]) for p in batch.payments] + [s.person_id for s in batch.skipped]
     found = {

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from desktop.domain.errors import Problem, ValidationError
-from desktop.domain.targets import BY_KEY, TARGET_INDICATORS, parse_target, target_problems
+from desktop.domain.targets import parse_target, target_problems
 from desktop.store import audit
 from desktop.store.common import Db, conn_of
 from desktop.store.db import transaction
@@ -30,13 +30,6 @@ def targets_of_year(db: Db, year: int) -> dict[str, Target]:
             "SELECT indicator, target, comparator FROM indicator_targets WHERE year = ?", [year]
         )
     }
-
-
-def years_with_targets(db: Db) -> list[int]:
-    return [
-        int(r[0])
-        for r in conn_of(db).execute("SELECT DISTINCT year FROM indicator_targets ORDER BY year")
-    ]
 
 
 def save_targets(
@@ -91,6 +84,3 @@ def save_targets(
             )
         audit.append(conn, entries)
         return targets_of_year(conn, year)
-
-
-__all__ = ["BY_KEY", "TARGET_INDICATORS", "save_targets", "targets_of_year", "years_with_targets"]

@@ -26,7 +26,7 @@ from desktop.domain.phones import mask_phone
 from desktop.store.db import connect
 from desktop.store.paged import Column, PagedResult, Query
 from desktop.ui.context import AppContext
-from desktop.ui.workers import run_in_background
+from desktop.ui.workers import Job, run_in_background
 
 RAW_ROLE = Qt.ItemDataRole.UserRole + 1  # the stored value (masked text while still masked)
 RECORD_ID_ROLE = Qt.ItemDataRole.UserRole + 2  # the record's UUID
@@ -88,6 +88,7 @@ class PagedTableModel(QAbstractTableModel):
         self._order: list[tuple[str, bool]] = list(order)
         self._revealed: set[tuple[str, str]] = set()
         self._rest_for: PagedResult | None = None  # the result whose rest a worker is reading
+        self._rest_job: Job | None = None
         self.result = self._run()
         ctx.hub.data_changed.connect(self._on_data_changed)
 
@@ -106,6 +107,9 @@ class PagedTableModel(QAbstractTableModel):
         return PagedResult(self.ctx.db.conn, self.query())
 
     def _reset(self) -> None:
+        if self._rest_job is not None:  # a new filter or order: the old order is not wanted
+            self._rest_job.cancel()
+            self._rest_job = None
         self.beginResetModel()
         self.result = self._run()
         self.endResetModel()
@@ -229,7 +233,7 @@ class PagedTableModel(QAbstractTableModel):
             finally:
                 conn.close()
 
-        job = run_in_background(work, self)
+        job = self._rest_job = run_in_background(work, self)
         job.finished.connect(lambda found: self._rest_read(result, start, found))
         job.failed.connect(lambda _message: self._rest_failed(result))
         self.rest_started.emit()
@@ -237,10 +241,13 @@ class PagedTableModel(QAbstractTableModel):
     def _rest_read(self, result: PagedResult, start: int, found: array | None) -> None:
         if result is not self.result or found is None:
             return  # read again meanwhile (a new filter or order): that read starts over
-        self._rest_for = None
+        self._rest_for = self._rest_job = None
         before = len(result)
         if not result.adopt(start, found):
-            self.dataChanged.emit(self.index(0, 0), self.index(before - 1, len(self.columns) - 1))
+            if before:
+                self.dataChanged.emit(
+                    self.index(0, 0), self.index(before - 1, len(self.columns) - 1)
+                )
             return  # the exact count cut the rowids meanwhile: the pending rows ask again
         if len(result) != before:
             self.beginResetModel()
@@ -252,7 +259,7 @@ class PagedTableModel(QAbstractTableModel):
 
     def _rest_failed(self, result: PagedResult) -> None:
         if result is self.result:
-            self._rest_for = None  # the next pending row asks again
+            self._rest_for = self._rest_job = None  # the next pending row asks again
 
     def row_of(self, record_id: str) -> int | None:
         """Position of a record in the current order (None when filtered out or absent)."""

@@ -208,3 +208,22 @@ def test_rows_read_here_while_the_worker_ran_are_kept(admin_ctx: AppContext) -> 
     assert not result.adopt(20, rest)  # no longer follows what is known: nothing taken
     assert len(result.rowids) == 10
     assert result.adopt(10, all_rowids[10:40]) and result.count == 40  # fewer: rows vanished
+
+
+def test_a_new_filter_cancels_the_read_of_the_old_order(
+    admin_ctx: AppContext, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desktop.store import paged
+
+    monkeypatch.setattr(paged, "FIRST_CHUNK", 10)
+    monkeypatch.setattr(paged, "PAGE_SIZE", 5)
+    monkeypatch.setattr(paged, "JUMP", 20)
+    model = persons_model(admin_ctx)
+    model.data(model.index(50, COL_NAME), DISPLAY)
+    job = model._rest_job
+    assert job is not None and model.reading_rest
+    model.set_filter(["t.hukou = ?"], ["rural"])
+    assert job.is_cancelled() and not model.reading_rest
+    qtbot.waitUntil(lambda: job.done, timeout=10000)
+    qtbot.wait(50)  # its late answer, if any, is for a result no longer shown
+    assert model.rowCount() == len(model.result.rowids) < 60
